@@ -1,0 +1,167 @@
+"""``python -m index``: build, search and inspect the index from a shell.
+
+The output is a contract that other tools and the bot's tests rely on:
+``search --json`` prints one JSON object per query, and with no QUERY the
+command reads one query per line from stdin and prints JSON Lines, so
+thousands of questions run in one process. Exit codes: 0 success (also when
+nothing was found), 2 usage error, 1 failure with a one-line reason on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import config, store
+from .corpus import CorpusError
+from .engine import MAX_K, SearchIndex, open_index
+from .hits import Hit, SearchResult
+from .progress import ProgressBar
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CorpusError, store.IndexCorrupt, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m index",
+                                description="Search a folder of news articles sentence by sentence.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--corpus", type=Path, help="corpus folder (default $CORPUS_DIR or seeds/)")
+        sp.add_argument("--index", type=Path, help="index folder (default $INDEX_PATH or .index/)")
+
+    b = sub.add_parser("build", help="build the index from the corpus folder")
+    common(b)
+    b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("search", help="answer questions with ranked sentences")
+    common(s)
+    s.add_argument("-k", type=_k, default=5, help=f"hits per query (1..{MAX_K}, default 5)")
+    s.add_argument("--offset", type=int, default=0, help="skip this many hits (paging)")
+    s.add_argument("--json", action="store_true", help="one JSON object per query")
+    s.add_argument("query", nargs="*", help="the question (its words form one query); "
+                                            "none: read one query per line from stdin, print JSON Lines")
+    s.set_defaults(func=cmd_search)
+
+    st = sub.add_parser("stats", help="what the index holds")
+    common(st)
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_stats)
+    return p
+
+
+def _k(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_K}")
+    return k
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    return config.corpus_dir(args.corpus), config.index_path(args.index)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    corpus, root = _paths(args)
+    bar = ProgressBar("indexing")
+    _, report = SearchIndex.build(corpus, root, progress=bar, boilerplate=config.boilerplate_patterns())
+    bar.close()
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(report.summary())
+        print(f"index written to {root}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    corpus, root = _paths(args)
+    bar = ProgressBar("indexing")
+    index = open_index(corpus, root, progress=bar)
+    bar.close()
+    if args.query:
+        result = index.search(" ".join(args.query), k=args.k, offset=args.offset)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            print(render_text(result))
+        return 0
+    for line in sys.stdin:
+        query = line.rstrip("\n")
+        result = index.search(query, k=args.k, offset=args.offset)
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    corpus, root = _paths(args)
+    try:
+        index = SearchIndex.load(root)
+    except store.IndexMissing:
+        print(f"error: no index at {root}; run `python -m index build`", file=sys.stderr)
+        return 1
+    st = index.stats()
+    try:
+        stale = index.stale_reason(corpus)
+        status = "up to date" if stale is None else f"stale: {stale}"
+    except CorpusError as exc:
+        status = f"corpus unavailable: {exc}"
+    data = {
+        "articles": st.articles, "sentences": st.sentences, "terms": st.terms,
+        "bytes_on_disk": st.bytes_on_disk, "build_seconds": round(st.build_seconds, 3),
+        "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(st.built_at)),
+        "corpus": st.corpus, "fingerprint": status, "skipped": len(st.skipped),
+    }
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        for key, value in data.items():
+            print(f"{key:>14}: {value}")
+    return 0
+
+
+def render_text(result: SearchResult) -> str:
+    """Readable hits: the verbatim sentence, matched words in [brackets], then its source."""
+    if not result.hits:
+        return result.message or "No results."
+    blocks = [f"{result.total} matching sentence(s) for: {result.query}"]
+    for hit in result.hits:
+        blocks.append(f"{hit.rank}. {mark(hit)}\n   -- {source_line(hit)}  (score {hit.score:.3f})")
+    return "\n\n".join(blocks)
+
+
+def mark(hit: Hit, left: str = "[", right: str = "]") -> str:
+    out, pos = [], 0
+    for start, end in hit.highlights:
+        out += [hit.text[pos:start], left, hit.text[start:end], right]
+        pos = end
+    out.append(hit.text[pos:])
+    return "".join(out)
+
+
+def source_line(hit: Hit) -> str:
+    a = hit.article
+    parts = [a.title]
+    if a.published:
+        parts.append(a.published)
+    parts.append(a.url or a.path)
+    where = f"paragraph {hit.paragraph + 1}, sentence {hit.sentence + 1}"
+    if hit.section:
+        where = f"{hit.section}: {where}"
+    return " | ".join(parts) + f" | {where}"

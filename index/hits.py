@@ -1,0 +1,94 @@
+"""What a search returns: the only objects the bot renders.
+
+Everything shown to a user is built from these frozen records, so the
+Telegram layer never reaches into the index internals. Offsets are kept
+exactly as in the article text so quotes and highlights never alter the
+author's words: `Hit.start/end` index the article text, `Hit.highlights`
+index `Hit.text` (the sentence itself).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """The article a sentence comes from, as much as the corpus tells."""
+
+    id: str
+    title: str
+    path: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked sentence with everything needed to quote and attribute it."""
+
+    rank: int
+    score: float
+    text: str
+    article: ArticleRef
+    paragraph: int
+    sentence: int
+    start: int
+    end: int
+    highlights: tuple[tuple[int, int], ...]
+    section: str | None
+    before: str | None
+    after: str | None
+    sentence_id: int
+    also_in: tuple[ArticleRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's `--json` shape (a contract other tools rely on)."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "article": {
+                "id": self.article.id,
+                "title": self.article.title,
+                "path": self.article.path,
+                "url": self.article.url,
+                "published": self.article.published,
+            },
+            "paragraph": self.paragraph,
+            "sentence": self.sentence,
+            "start": self.start,
+            "end": self.end,
+            "highlights": [list(span) for span in self.highlights],
+            "section": self.section,
+            "context": {"before": self.before, "after": self.after},
+            "also_in": [asdict(ref) for ref in self.also_in],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Hits for one query, plus why there are none when there are none."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    offset: int = 0
+    message: str | None = None
+    suggestion: str | None = None
+    terms: tuple[str, ...] = field(default=())
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.hits) < self.total
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "hits": [hit.to_json() for hit in self.hits],
+            "total": self.total,
+            "offset": self.offset,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }

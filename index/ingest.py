@@ -1,0 +1,140 @@
+"""Adding files to the corpus folder safely: uploads and channel posts.
+
+A file only enters the corpus after it parsed cleanly, under a name that
+cannot escape the folder, never over another article (a clash gets a
+numbered name), and atomically (written aside, fsynced, then linked into
+place), so the folder never holds a truncated article even if the process
+dies mid-write.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import EXTENSIONS, MAX_TEXT_FILE_BYTES, Article, Skipped, _bytes_problem, parse_jsonl, parse_text
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024   # what Telegram lets a bot download
+UPLOAD_DIR = "uploads"
+CHANNEL_DIR = "channels"
+
+
+class IngestError(Exception):
+    """The file cannot be added; the message says why in words a user understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    path: Path
+    articles: list[Article]
+
+
+def safe_name(name: str) -> str:
+    """A file name with no directories, no hidden prefix and only plain characters."""
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._-")[:80] or "article"
+    ext = ext.lower()
+    return f"{stem}.{ext}" if ext else stem
+
+
+def parse_upload(name: str, data: bytes) -> list[Article]:
+    """The articles of an uploaded file, or IngestError naming the problem."""
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in EXTENSIONS:
+        raise IngestError(f"Unsupported file type {ext or '(none)'}: send .txt, .md or .jsonl.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise IngestError(f"The file is {len(data)} bytes; the limit is {MAX_UPLOAD_BYTES} bytes (20 MB).")
+    if ext != ".jsonl" and len(data) > MAX_TEXT_FILE_BYTES:
+        raise IngestError(f"An article file may be at most {MAX_TEXT_FILE_BYTES} bytes.")
+    problem = _bytes_problem(data)
+    if problem:
+        raise IngestError(f"The file cannot be used: {problem}.")
+    text = data.decode("utf-8")
+    items = list(parse_jsonl(text, name)) if ext == ".jsonl" else [parse_text(text, name)]
+    bad = [i for i in items if isinstance(i, Skipped)]
+    if bad:
+        shown = "; ".join(str(b) for b in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise IngestError(f"The file has problems, nothing was added: {shown}{more}.")
+    articles = [i for i in items if isinstance(i, Article)]
+    if not articles:
+        raise IngestError("The file holds no article text.")
+    return articles
+
+
+def write_new(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` as a new file in folder under `name`, numbering the name on a clash."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".part-{uuid.uuid4().hex}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        stem, ext = os.path.splitext(name)
+        for n in range(1, 10_000):
+            target = folder / (name if n == 1 else f"{stem}-{n}{ext}")
+            try:
+                os.link(tmp, target)   # fails if target exists: never overwrites
+            except FileExistsError:
+                continue
+            _fsync_dir(folder)
+            return target
+        raise IngestError("Too many files with this name.")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Atomically replace one file's content (an edited channel post replaces its article)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".part-{uuid.uuid4().hex}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def post_markdown(text: str, title: str, article_id: str, published: str | None,
+                  url: str | None, source: str | None) -> str:
+    """A channel post as a .md article with front matter (so a rebuild keeps its metadata)."""
+    def clean(value: str) -> str:
+        return " ".join(value.split()).replace('"', "'")
+    lines = ["---", f"id: {clean(article_id)}", f'title: "{clean(title)}"']
+    if published:
+        lines.append(f"published: {clean(published)}")
+    if url:
+        lines.append(f"url: {clean(url)}")
+    if source:
+        lines.append(f'source: "{clean(source)}"')
+    lines += ["---", text.strip(), ""]
+    return "\n".join(lines)
+
+
+def post_title(text: str, fallback: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        return fallback
+    return first if len(first) <= 100 else first[:97].rsplit(" ", 1)[0] + "..."

@@ -1,0 +1,349 @@
+"""Splitting an article into paragraphs and sentences with exact character spans.
+
+The bot answers by quoting sentences verbatim, so every `Sentence` is a span
+``[start, end)`` into the article text exactly as read: ``text[start:end]`` is
+the quote, never a cleaned-up copy. The steps, in order:
+
+1. **Line endings.** ``\\r\\n`` and lone ``\\r`` are mapped to ``\\n`` in a
+   working copy *of the same length* (``\\r\\n`` becomes ``" \\n"``), so every
+   later step only deals with ``\\n`` and every offset found in the copy is an
+   offset into the original.
+2. **Paragraphs** are separated by blank lines (lines holding only
+   whitespace). A single newline inside a paragraph is ordinary whitespace: a
+   sentence may run over several lines.
+3. **Markdown headings** (``#`` .. ``######`` lines) are headings wherever they
+   sit, even inside a paragraph: the text before and after such a line are
+   then paragraphs of their own.
+4. **Boilerplate** is cut out of each paragraph *before* sentence splitting:
+   the paragraph is split into the segments around each match and the
+   matches are dropped, so boilerplate is never part of a sentence, whether
+   it is a line of its own or glued after a real sentence
+   (``... election on August 9. ARTICLE CONTINUES AFTER AD``). Patterns are
+   regexes searched case-insensitively with ``re.MULTILINE`` (``^``/``$`` are
+   line boundaries, lines end with ``\\n`` as in step 1); an empty match is
+   ignored. `DEFAULT_BOILERPLATE` holds two patterns:
+
+   * "article/story continues after/below (the/this) ad/advertisement":
+     distinctive enough to be dropped *anywhere* in a line;
+   * "Advertisement", "Advertising", "Sponsored content", "Ad";
+     "Subscribe" / "Subscribe to|for|now|today|here …";
+     "Sign up for|to|now|here|today …"; "Read more" alone or followed by
+     ``:``, ``»``, ``>``, ``|``, a dash or an ellipsis and a link text;
+     "Click here …". These only count when they fill the *rest of a line*
+     and start that line or follow a sentence end (``. ! ? …``, maybe a
+     closing quote, then whitespace), so "The advertisement was banned."
+     stays a sentence. Trailing text is capped at 200 characters: a long
+     line is prose, not a call to action.
+
+   The phrases share one pattern, led by a cheap ``(?<!\\S)`` guard, because
+   Python's ``re`` tries every case-insensitive alternative at every
+   character: six separate patterns made boilerplate removal cost more than
+   sentence splitting itself.
+5. **Headings.** A paragraph that, once its boilerplate is gone, is one whole
+   line, at most 80 characters and 12 words, not ending in ``. ! ? : ; … ,``
+   (possibly followed by closing quotes or brackets), is a heading ("Quick
+   flight"). A heading yields no sentence; its text (markdown ``#`` marks
+   stripped) becomes the `Sentence.section` of the sentences that follow,
+   until the next heading.
+6. **Sentences** come from nltk's `PunktSentenceTokenizer` built from our own
+   `PunktParameters` (`make_tokenizer`), run on each segment with
+   ``span_tokenize``; spans are trimmed of whitespace. ``nltk.sent_tokenize``
+   is not used: it needs the ``punkt_tab`` data, which may not be installed
+   and must not be downloaded at run time. Our parameters are deterministic:
+
+   * *Abbreviations* (`_ABBREVIATIONS`): titles and ranks, company suffixes,
+     months, dotted forms (``u.s``, ``e.g``, ``a.m`` ...). "No." is *not* one:
+     as an abbreviation it would swallow the break in ``He said "no." Then``;
+     instead the collocation (no, <number>) keeps "No. 10" together.
+   * *Initials*: a letter and a period ("J."), and dotted runs that are not
+     known abbreviations ("J.K.", "H.W."), follow Punkt's initial rule: no
+     break before a capitalised word, so "J. K. Rowling wrote it." is one
+     sentence. Titles (`_TITLES`: "Mr.", "Gen.", "Sen." ...) always precede a
+     name, so they count as initials too, which Punkt never breaks after once
+     they are known abbreviations ("Gen. He Weidong" stays whole).
+   * *Sentence starters* (`_SENTENCE_STARTERS`: "The", "He", "But" ...) are
+     marked as words seen lower-case mid-sentence. Punkt's orthographic
+     heuristic then breaks after an abbreviation, initial or number when one
+     of them follows ("... in the U.S. The ...", "Plan B. The ..."), and only
+     then.
+   * Opening curly quotes and guillemets start no word, so ``“Mr. Smith`` is
+     seen as ``“`` + ``Mr.``; closing quotes after a sentence end belong to
+     that sentence (``held better”.`` and ``He said "no."`` both end there).
+     Numbers and versions ("3.5%", "v2.0", "Tu-214") hold no break: Punkt only
+     breaks at a period followed by whitespace or punctuation.
+
+7. **Long runs.** A sentence longer than `MAX_SENTENCE_CHARS` (a paragraph of
+   words with no sentence end) is cut at whitespace into pieces of at most that
+   length, or hard-cut where a stretch has no whitespace, so a quote stays
+   readable and no sentence can dominate the index.
+
+Paragraphs are numbered among those that yield sentences; heading-only and
+boilerplate-only blocks take no number.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from nltk.tokenize.punkt import (
+    _ORTHO_MID_LC,
+    PunktLanguageVars,
+    PunktParameters,
+    PunktSentenceTokenizer,
+    PunktToken,
+    PunktTokenizer,
+)
+
+MAX_SENTENCE_CHARS: int = 1000
+_MAX_HEADING_CHARS = 80
+_MAX_HEADING_WORDS = 12
+
+_TITLES: frozenset[str] = frozenset(
+    "mr mrs ms messrs dr prof rev hon pres gen sen sens rep reps gov govs atty "
+    "lt col capt cmdr maj adm brig sgt cpl pvt supt insp det".split()
+)
+_ABBREVIATIONS: frozenset[str] = _TITLES | frozenset(
+    # saints and streets, name suffixes, organisations and places
+    "st jr sr inc corp ltd co bros dept univ assn govt intl mt ft ave blvd rd "
+    # months
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    # Latin and reference forms
+    "vs etc al cf approx est fig vol "
+    # dotted forms (Punkt looks a token up without its final period)
+    "u.s u.k u.n e.u u.s.a u.a.e d.c e.g i.e a.m p.m ph.d".split()
+)
+_SENTENCE_STARTERS: frozenset[str] = frozenset(
+    "the he she it they we you his her its their our this that these those "
+    "there here but and so yet in on at as after before when while if "
+    "although however meanwhile also some many most what who how why an "
+    "then now still".split()
+)
+_NUMBER_COLLOCATIONS = frozenset({("no", "##number##"), ("nos", "##number##")})
+
+DEFAULT_BOILERPLATE: tuple[str, ...] = (
+    # anywhere in a line
+    r"\b(?:article|story) continues (?:after|below)(?: the| this)? (?:ad|advertisement)\b",
+    # only as the rest of a line, from the line start or after a sentence end
+    r"(?<!\S)(?:^|(?<=[.!?…][^\S\n])|(?<=[.!?…][\"'”’»)\]][^\S\n]))[^\S\n]*"
+    r"(?:advertisement|advertising|sponsored content|ad"
+    r"|subscribe(?:[^\S\n]+(?:to|for|now|today|here)\b[^\n]{0,200})?"
+    r"|sign up (?:for|to|now|here|today)\b[^\n]{0,200}"
+    r"|read more(?:[^\S\n]*(?:[:»>|–—-]|\.\.\.|…)[^\n]{0,200})?"
+    r"|click here\b[^\n]{0,200})"
+    r"[^\S\n]*$",
+)
+
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+_MD_HEADING = re.compile(
+    r"^ {0,3}#{1,6}(?:[^\S\n]+(?P<label>[^\n]*?))?(?:[^\S\n]+#+)?[^\S\n]*$", re.M
+)
+_FINAL_PUNCTUATION = ".!?:;…,"
+_CLOSERS = "\"'”’»)]"
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence: ``text[start:end]`` of the article text, verbatim."""
+
+    start: int
+    end: int
+    paragraph: int
+    index: int
+    section: str | None
+
+
+class _NewsLanguageVars(PunktLanguageVars):
+    """English Punkt variables where opening curly quotes start no word."""
+
+    __slots__ = ()
+    _re_word_start = r"[^\(\"\`{\[:;&\#\*@\)}\]\-,“‘«„]"
+
+
+class _NewsToken(PunktToken):
+    """A Punkt token whose initials include "J.K."-style runs and titles ("Gen.")."""
+
+    __slots__ = ()
+    _RE_INITIAL = re.compile(r"(?:[^\W\d]\.)+$")
+
+    @property
+    def is_initial(self) -> bool:
+        typ = self.type[:-1]
+        if typ in _TITLES:
+            return True
+        return typ not in _ABBREVIATIONS and bool(self._RE_INITIAL.match(self.tok))
+
+
+@functools.cache
+def make_tokenizer(use_punkt_tab: bool = False) -> PunktSentenceTokenizer:
+    """The shared sentence tokenizer: ours, or nltk's installed punkt_tab model.
+
+    ``use_punkt_tab`` loads nltk's English ``punkt_tab`` model when it is
+    installed (never downloading it) and falls back to ours otherwise.
+    """
+    if use_punkt_tab:
+        try:
+            return PunktTokenizer("english")
+        except LookupError:
+            return make_tokenizer(False)
+    params = PunktParameters()
+    params.abbrev_types = set(_ABBREVIATIONS)
+    params.collocations = set(_NUMBER_COLLOCATIONS)
+    for word in _SENTENCE_STARTERS:
+        params.add_ortho_context(word, _ORTHO_MID_LC)
+    return PunktSentenceTokenizer(params, lang_vars=_NewsLanguageVars(), token_cls=_NewsToken)
+
+
+def is_heading(line: str) -> bool:
+    """Whether a single line reads as a heading: markdown, or short and unpunctuated."""
+    line = line.strip()
+    if "\n" in line or "\r" in line:
+        return False
+    if _MD_HEADING.match(line):
+        return True
+    boilerplate = _compile_boilerplate(DEFAULT_BOILERPLATE)
+    return _plain_heading(line) and not (boilerplate and boilerplate.search(line))
+
+
+def split_article(
+    text: str,
+    start: int = 0,
+    boilerplate: Sequence[str] | None = None,
+    tokenizer: PunktSentenceTokenizer | None = None,
+) -> list[Sentence]:
+    """The sentences of ``text[start:]``, with spans into the whole ``text``.
+
+    ``boilerplate`` replaces `DEFAULT_BOILERPLATE` (``()`` drops nothing);
+    ``tokenizer`` replaces `make_tokenizer()`.
+    """
+    if not 0 <= start <= len(text):
+        raise ValueError(f"start {start} is outside the text (length {len(text)})")
+    tok = tokenizer or make_tokenizer()
+    drop = _compile_boilerplate(DEFAULT_BOILERPLATE if boilerplate is None else tuple(boilerplate))
+    work = _normalize_newlines(text)
+    sentences: list[Sentence] = []
+    section: str | None = None
+    paragraph = 0
+    for chunk_start, chunk_end, label in _chunks(work, start):
+        if label is not None:
+            section = label or None
+            continue
+        segments = _segments(work, chunk_start, chunk_end, drop)
+        if _is_heading_block(work, chunk_start, segments):
+            a, b = segments[0]
+            section = text[a:b]
+            continue
+        spans = [span for a, b in segments for span in _sentence_spans(work, a, b, tok)]
+        if spans:
+            sentences.extend(
+                Sentence(a, b, paragraph, index, section) for index, (a, b) in enumerate(spans)
+            )
+            paragraph += 1
+    return sentences
+
+
+@functools.lru_cache(maxsize=32)
+def _compile_boilerplate(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """All patterns as one case-insensitive, multi-line alternation (None if none)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.M)
+
+
+def _normalize_newlines(text: str) -> str:
+    """``text`` with every line break as ``\\n``, keeping its length and offsets."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", " \n").replace("\r", "\n")
+
+
+def _paragraphs(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """Spans of the blank-line separated blocks of ``text[start:]`` (some may be blank)."""
+    pos = start
+    for m in _PARAGRAPH_BREAK.finditer(text, start):
+        yield pos, m.start()
+        pos = m.end()
+    yield pos, len(text)
+
+
+def _chunks(text: str, start: int) -> Iterator[tuple[int, int, str | None]]:
+    """Text blocks as ``(start, end, None)``, markdown headings as ``(start, end, label)``."""
+    for s, e in _paragraphs(text, start):
+        pos = s
+        if text.find("#", s, e) >= 0:
+            for m in _MD_HEADING.finditer(text, s, e):
+                yield pos, m.start(), None
+                yield m.start(), m.end(), m.group("label") or ""
+                pos = m.end()
+        yield pos, e, None
+
+
+def _segments(
+    text: str, start: int, end: int, drop: re.Pattern[str] | None
+) -> list[tuple[int, int]]:
+    """The trimmed, non-empty spans of ``text[start:end]`` around boilerplate matches."""
+    spans = []
+    pos = start
+    if drop is not None:
+        for m in drop.finditer(text, start, end):
+            if m.end() > m.start():
+                spans.append((pos, m.start()))
+                pos = m.end()
+    spans.append((pos, end))
+    return [(a, b) for a, b in (_trim(text, s, e) for s, e in spans) if a < b]
+
+
+def _is_heading_block(text: str, block_start: int, segments: list[tuple[int, int]]) -> bool:
+    """A block left with one segment that fills its line and reads as a heading."""
+    if len(segments) != 1:
+        return False
+    a, b = segments[0]
+    line_start = max(text.rfind("\n", block_start, a) + 1, block_start)
+    line_end = text.find("\n", b)
+    rest = text[b:] if line_end < 0 else text[b:line_end]
+    return not text[line_start:a].strip() and not rest.strip() and _plain_heading(text[a:b])
+
+
+def _plain_heading(line: str) -> bool:
+    """A stripped single line that is short and has no final punctuation."""
+    if not line or "\n" in line or len(line) > _MAX_HEADING_CHARS:
+        return False
+    if len(line.split()) > _MAX_HEADING_WORDS:
+        return False
+    last = line.rstrip(_CLOSERS)[-1:]
+    return bool(last) and last not in _FINAL_PUNCTUATION
+
+
+def _sentence_spans(
+    text: str, start: int, end: int, tokenizer: PunktSentenceTokenizer
+) -> Iterator[tuple[int, int]]:
+    """Trimmed sentence spans of the segment ``text[start:end]``, long ones cut."""
+    for a, b in tokenizer.span_tokenize(text[start:end]):
+        a, b = _trim(text, start + a, start + b)
+        if a < b:
+            yield from _cut_long(text, a, b)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without leading and trailing whitespace (``start == end`` if blank)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _cut_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Pieces of at most MAX_SENTENCE_CHARS of a trimmed span, cut at whitespace."""
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = start + MAX_SENTENCE_CHARS
+        while cut > start and not text[cut].isspace():
+            cut -= 1
+        if cut == start:
+            cut = start + MAX_SENTENCE_CHARS
+            yield start, cut
+        else:
+            yield _trim(text, start, cut)
+        start, _ = _trim(text, cut, end)
+    yield start, end

@@ -1,0 +1,189 @@
+"""Persistence: one SQLite file for texts and metadata, .npy files for arrays.
+
+No pickle anywhere: a tampered pickle executes code when loaded. Arrays are
+read with ``allow_pickle=False`` and memory-mapped, so a loaded index costs
+little resident memory and loads in a blink; texts stay on disk in SQLite.
+
+Writes are atomic. Each build (or article addition) writes a complete new
+*generation* folder aside, fsyncs it, and only then points the ``CURRENT``
+file at it with ``os.replace``. A crash at any moment leaves ``CURRENT``
+naming a complete generation: the old one or the new one, never a partial
+one. Stale folders from crashed writes are swept by the next write.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = "1"
+CURRENT = "CURRENT"
+DB_NAME = "index.sqlite"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL, title TEXT NOT NULL, path TEXT NOT NULL,
+    url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY, article INTEGER NOT NULL, paragraph INTEGER NOT NULL,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, section TEXT);
+CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL);
+CREATE TABLE skipped (path TEXT NOT NULL, line INTEGER, reason TEXT NOT NULL);
+"""
+
+# Arrays of a generation and their dtypes; loading checks every one is present.
+ARRAYS: dict[str, type] = {
+    "sent_article": np.int32,  # article row of each sentence
+    "sent_para": np.int32,     # global paragraph number of each sentence
+    "sent_len": np.int32,      # analysed length of each sentence (BM25 doc length)
+    "sent_hash": np.int64,     # hash of the normalised sentence text (same text -> one hit)
+    "para_len": np.int32,
+    "title_len": np.int32,     # per article
+    "s_ptr": np.int64, "s_docs": np.int32, "s_tfs": np.uint16,
+    "p_ptr": np.int64, "p_docs": np.int32, "p_tfs": np.uint16,
+    "t_ptr": np.int64, "t_docs": np.int32, "t_tfs": np.uint16,
+}
+
+
+class IndexMissing(Exception):
+    """No index has been built at this location yet."""
+
+
+class IndexCorrupt(Exception):
+    """The index folder exists but cannot be used (truncated, foreign, wrong version)."""
+
+
+def current_generation(root: Path) -> Path:
+    pointer = root / CURRENT
+    if not root.exists() or not pointer.exists():
+        raise IndexMissing(f"no index at {root}")
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"cannot read {pointer}: {exc}") from exc
+    gen = root / name
+    if not name or "/" in name or name.startswith(".") or not gen.is_dir():
+        raise IndexCorrupt(f"{pointer} names a missing generation {name!r}")
+    return gen
+
+
+def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
+    """Write a new generation with `fill(folder)`, then switch CURRENT to it atomically."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        fill(tmp)
+        for path in tmp.iterdir():
+            _fsync_file(path)
+        final = root / f"gen-{uuid.uuid4().hex[:12]}"
+        os.rename(tmp, final)
+        _fsync_dir(root)
+        pointer_tmp = root / f".{CURRENT}.{uuid.uuid4().hex}"
+        pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, root / CURRENT)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    sweep(root, keep=final.name)
+    return final
+
+
+def sweep(root: Path, keep: str) -> None:
+    """Remove generations and temporary files other than `keep` (open readers keep working on Linux)."""
+    for path in root.iterdir():
+        if path.name in (keep, CURRENT):
+            continue
+        if path.name.startswith(("gen-", ".tmp-", f".{CURRENT}.")):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync_file(path)
+    except OSError:
+        pass
+
+
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    for name, dtype in ARRAYS.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
+                allow_pickle=False)
+
+
+def load_arrays(folder: Path, mmap: bool = True) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+    for name, dtype in ARRAYS.items():
+        path = folder / f"{name}.npy"
+        try:
+            arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise IndexCorrupt(f"array {name} unreadable: {exc}") from exc
+        if arr.dtype != dtype or arr.ndim != 1:
+            raise IndexCorrupt(f"array {name} has dtype {arr.dtype}/{arr.ndim}d, expected {np.dtype(dtype)}")
+        arrays[name] = arr
+    _check_shapes(arrays)
+    return arrays
+
+
+def _check_shapes(a: dict[str, np.ndarray]) -> None:
+    n_sent = len(a["sent_article"])
+    for name in ("sent_para", "sent_len", "sent_hash"):
+        if len(a[name]) != n_sent:
+            raise IndexCorrupt(f"array {name} has {len(a[name])} rows, expected {n_sent}")
+    for prefix, n_docs in (("s", n_sent), ("p", len(a["para_len"])), ("t", len(a["title_len"]))):
+        ptr, docs, tfs = a[f"{prefix}_ptr"], a[f"{prefix}_docs"], a[f"{prefix}_tfs"]
+        if len(ptr) == 0 or ptr[0] != 0 or ptr[-1] != len(docs) or len(docs) != len(tfs):
+            raise IndexCorrupt(f"postings {prefix} are inconsistent")
+        if len(docs) and (int(docs.max()) >= n_docs or int(docs.min()) < 0):
+            raise IndexCorrupt(f"postings {prefix} point outside {n_docs} documents")
+
+
+def create_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+    return conn
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """A read-only connection usable from any thread (queries run off the event loop)."""
+    if not path.exists():
+        raise IndexCorrupt(f"{path.name} is missing")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM meta").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{path.name} is not a valid index database: {exc}") from exc
+    return conn
+
+
+def write_meta(conn: sqlite3.Connection, meta: dict[str, object]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                     [(k, json.dumps(v)) for k, v in meta.items()])
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, object]:
+    try:
+        return {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM meta")}
+    except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
+        raise IndexCorrupt(f"index metadata unreadable: {exc}") from exc
