@@ -34,9 +34,9 @@ Deliberately NOT stopwords
   core of "what did X say about Y": a quote sits next to "said".
 * "may": the month and Theresa May survive casefolding only if kept.
 * "can" stays a stopword (nltk), "will" too (the noun "will" is rare).
-Negations ("no", "not", "nor", "never" is kept as content) are stopwords: a
-bag-of-words ranker cannot use them, and keeping them would rank every
-sentence with "not" higher for "why did X not come".
+Negations ("no", "not", "nor") are stopwords: a bag-of-words ranker cannot
+use them, and keeping them would rank every sentence with "not" higher for
+"why did X not come". ("never" is not on the list.)
 
 `SMALL_STOPWORDS` is a deliberately minimal list (articles, the commonest
 prepositions and auxiliary verbs) for ablation benchmarks that compare list
