@@ -79,7 +79,7 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
 def cmd_build(args: argparse.Namespace) -> int:
     corpus, root = _paths(args)
     bar = ProgressBar("indexing")
-    _, report = SearchIndex.build(corpus, root, progress=bar, boilerplate=config.boilerplate_patterns())
+    _, report = SearchIndex.build(corpus, root, progress=bar)
     bar.close()
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))

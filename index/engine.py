@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import config, store
 from .analysis import DEFAULT_ANALYZER, Analyzer
 from .build import Accumulator, BuildReport, accumulate, full_arrays, paragraph_field
 from .corpus import Article, CorpusError, fingerprint, read_corpus
@@ -101,6 +101,8 @@ class SearchIndex:
               boilerplate: tuple[str, ...] | None = None) -> tuple["SearchIndex", BuildReport]:
         """Read the corpus folder, write a new generation atomically, and load it."""
         started = time.perf_counter()
+        if boilerplate is None:
+            boilerplate = config.boilerplate_patterns()  # $BOILERPLATE_FILE adds patterns
         stamp = fingerprint(corpus)
         read = read_corpus(corpus)
         total = len(read.articles)
