@@ -177,3 +177,13 @@ def test_no_pickle_anywhere(seed: SearchIndex) -> None:
     for path in seed.generation.glob("*.npy"):
         np.load(path, allow_pickle=False)
     assert not list(seed.generation.glob("*.pkl")) and not list(seed.generation.glob("*.pickle"))
+
+
+def test_boilerplate_file_adds_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = tmp_path / "boilerplate.txt"
+    patterns.write_text("# one regex per line\n^PROMOTED CONTENT$\n", encoding="utf-8")
+    corpus = make_corpus(tmp_path / "c", {"a.txt": "Minsk talks began.\n\nPROMOTED CONTENT\n\nAdvertisement\n"})
+    monkeypatch.setenv("BOILERPLATE_FILE", str(patterns))
+    index, report = SearchIndex.build(corpus, tmp_path / "i")
+    assert report.sentences == 1
+    assert index.search("promoted content advertisement").hits == ()
