@@ -1,0 +1,114 @@
+"""Wiring: one `Application` with every handler registered in one visible block.
+
+Reading `build_application` top to bottom tells which update goes where.
+Within group 0 the first matching handler wins, so the order matters: the
+commands first, then channel ingestion, uploads, private questions, group
+questions. Edited messages reach no asking handler (`filters.UpdateType.MESSAGE`
+only), so an edited /ask is not answered twice; edited channel posts do reach
+ingestion (an edit replaces the article).
+"""
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from index.service import IndexService
+
+from . import admin, handlers
+from .config import Settings
+from .handlers import AddressedToBot, BotState, ViaThisBot
+from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post",
+                   "callback_query", "inline_query"]
+
+
+def build_application(settings: Settings, service: IndexService) -> Application:
+    """The bot, ready for `run_polling`/`run_webhook` (the caller starts loading the index)."""
+    builder = (
+        Application.builder()
+        .token(settings.token or "")
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(True)
+        .post_init(post_init)
+    )
+    if settings.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["state"] = BotState(settings, service)
+
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new
+    groups = filters.ChatType.GROUPS & new
+    ingest = filters.Chat(chat_id=settings.ingest_channel_ids)
+    channel_ask = filters.UpdateType.CHANNEL_POST & ingest
+
+    application.add_handlers([
+        CommandHandler("start", handlers.start, filters=private),
+        CommandHandler("help", handlers.help_command, filters=new),
+        CommandHandler("ask", handlers.ask_command, filters=new | channel_ask),
+        CommandHandler("reindex", admin.reindex, filters=new),
+        CommandHandler("stats", admin.stats, filters=new),
+        MessageHandler(filters.UpdateType.CHANNEL_POSTS & ingest & (filters.TEXT | filters.CAPTION)
+                       & ~filters.COMMAND, handlers.channel_post),
+        MessageHandler(private & filters.Document.ALL, admin.upload),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND & ~ViaThisBot(), handlers.private_question),
+        MessageHandler(private & filters.COMMAND, handlers.unknown_command),
+        MessageHandler(groups & filters.TEXT & ~filters.COMMAND & AddressedToBot(), handlers.group_question),
+        CallbackQueryHandler(handlers.button),
+        InlineQueryHandler(handlers.inline_query),
+    ])
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+async def post_init(application: Application) -> None:
+    """Set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
+    bot = application.bot
+    state: BotState = application.bot_data["state"]
+    log.info("Running as @%s", bot.username)
+    try:
+        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
+        await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    except TelegramError as exc:
+        log.warning("Could not set the command menu: %s", exc)
+    await set_admin_commands(bot, sorted(state.settings.admin_ids))
+
+
+def run(application: Application, settings: Settings) -> None:
+    """Poll, or serve the webhook when WEBHOOK_URL is set; both stop cleanly on SIGINT/SIGTERM."""
+    if settings.webhook_url:
+        log.info("Webhook mode: listening on %s:%d/%s", settings.webhook_listen, settings.port,
+                 settings.webhook_path)
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.port, url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES)
+    else:
+        log.info("Polling for updates")
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
