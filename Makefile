@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test index search bench-quality bench-scale bench-bot clean
+.PHONY: run test index search bench-quality bench-scale bench-bot bench-soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench-scale: $(VENV)/.bench
 
 bench-bot: $(STAMP)
 	$(PY) bench/bot_load.py
+
+bench-soak: $(STAMP)
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache

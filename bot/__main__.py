@@ -66,7 +66,7 @@ def run_telegram(settings: Settings) -> int:
     from .app import build_application, run
     from .handlers import BotState
 
-    service = IndexService(settings.corpus_dir, settings.index_path)
+    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes)
     application = build_application(settings, service)
     state: BotState = application.bot_data["state"]
     threading.Thread(target=load_index, args=(service, state), name="index-loader", daemon=True).start()
@@ -75,6 +75,8 @@ def run_telegram(settings: Settings) -> int:
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/mybots → API Token).")
         return 1
+    finally:
+        service.close()
     log.info("Stopped.")
     return 0
 

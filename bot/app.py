@@ -20,7 +20,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -36,11 +35,20 @@ from . import admin, handlers
 from .config import Settings
 from .handlers import AddressedToBot, BotState, ViaThisBot
 from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
+from .retry import RetryingRateLimiter
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post",
                    "callback_query", "inline_query"]
+# Connections for Bot API calls (getUpdates has its own). PTB's default is 256, but httpcore's
+# pool walks every connection (a readability syscall for each idle one, and a quadratic count)
+# on each request and each response: under a burst of replies the pool grows and that walk
+# became the bot's main cost (bench/bot_load.py). 8 connections carry 80 calls/s even at
+# 100 ms per call to Telegram, which allows 30 messages/s; a call finding all 8 busy waits
+# for one (up to POOL_TIMEOUT, then it is retried like a timeout, see bot.retry).
+CONNECTION_POOL = 8
+POOL_TIMEOUT = 10.0
 
 
 def build_application(settings: Settings, service: IndexService) -> Application:
@@ -53,10 +61,12 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(True)
+        .connection_pool_size(CONNECTION_POOL)
+        .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
     )
-    if settings.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # Throttled to Telegram's flood limits unless RATE_LIMITER=off; 429s, 5xx and timeouts retried always.
+    builder = builder.rate_limiter(RetryingRateLimiter(throttle=settings.rate_limiter))
     application = builder.build()
     application.bot_data["state"] = BotState(settings, service)
 

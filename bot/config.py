@@ -21,6 +21,9 @@ DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_CORPUS = index_config.REPO_ROOT / "seeds"     # the same defaults as `python -m index`
 DEFAULT_INDEX = index_config.REPO_ROOT / ".index"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Searches run in this many worker processes (0: in the bot's own threads). One is enough to take
+# them off the event loop's GIL; on a single CPU it would only add overhead.
+DEFAULT_SEARCH_PROCESSES = 1 if (os.cpu_count() or 1) > 1 else 0
 
 
 class ConfigError(ValueError):
@@ -46,6 +49,7 @@ class Settings:
     questions_per_minute: int = 20
     rate_limiter: bool = True
     log_level: str = "INFO"
+    search_processes: int = DEFAULT_SEARCH_PROCESSES
 
     @property
     def webhook_path(self) -> str:
@@ -138,4 +142,6 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         questions_per_minute=_int("QUESTIONS_PER_MINUTE", get("QUESTIONS_PER_MINUTE") or "20", 0, 10_000),
         rate_limiter=_bool("RATE_LIMITER", get("RATE_LIMITER") or "on"),
         log_level=level,
+        search_processes=_int("SEARCH_PROCESSES", get("SEARCH_PROCESSES") or str(DEFAULT_SEARCH_PROCESSES),
+                              0, 16),
     )

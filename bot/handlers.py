@@ -30,7 +30,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from index.ingest import IngestError
@@ -455,14 +455,29 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             url=post.link, edited=edited)
     except IngestError as exc:
         log.warning("Channel post %s/%s not saved: %s", chat.id, post.message_id, exc)
+        await tell_admins(context, f"A post in {chat.title or chat.id} (message {post.message_id}) was not "
+                                   f"added: {exc}")
         return
     log.info("Saved channel post %s/%s (%s): %d sentences", chat.id, post.message_id,
              "edit" if edited else "new", added.sentences)
 
 
+async def tell_admins(context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A private message to every admin; one who never started the bot cannot get it (logged)."""
+    for admin_id in sorted(bot_state(context).settings.admin_ids):
+        try:
+            await context.bot.send_message(admin_id, render.escape_text(render.shorten(text, 4000)))
+        except TelegramError as exc:
+            log.info("Could not tell admin %s: %s", admin_id, exc)
+
+
 # ----- errors ---------------------------------------------------------------------------------
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the traceback and tell the user something went wrong; never re-raise."""
+    if update is None and isinstance(context.error, (NetworkError, RetryAfter)):
+        # getUpdates failed (a 5xx, a 429, a timeout): PTB's polling loop retries it by itself
+        log.warning("Getting updates failed (%s: %s); polling retries", type(context.error).__name__, context.error)
+        return
     log.error("Error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return

@@ -29,8 +29,20 @@ ELLIPSIS = "…"
 
 # ----- fragments ---------------------------------------------------------------------------
 def u16len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length as Telegram counts it (UTF-16 code units); a lone surrogate counts as the 1 unit
+    of the U+FFFD that `text` puts in its place."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# Lone surrogates cannot be encoded as UTF-8 (a message holding one is refused) and C0 control
+# characters other than tab and newlines are invisible at best: both can arrive in a question
+# (JSON allows "\ud800" and "\u0000"), which the reply echoes.
+_UNSENDABLE = re.compile("[\ud800-\udfff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def sendable(value: str) -> str:
+    """`value` with lone surrogates made U+FFFD and control characters (but \\t \\n \\r) removed."""
+    return _UNSENDABLE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", value)
 
 
 def escape_text(text: str) -> str:
@@ -57,11 +69,12 @@ NEWLINE = Fragment("\n", 1)
 
 
 def text(value: str) -> Fragment:
+    value = sendable(value)
     return Fragment(escape_text(value), u16len(value))
 
 
 def tag(name: str, inner: Fragment, **attrs: str) -> Fragment:
-    opening = name + "".join(f' {key}="{escape_attr(value)}"' for key, value in attrs.items())
+    opening = name + "".join(f' {key}="{escape_attr(sendable(value))}"' for key, value in attrs.items())
     return Fragment(f"<{opening}>{inner.html}</{name}>", inner.visible)
 
 

@@ -83,7 +83,8 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
+from operator import not_
 
 from index.stopwords import SMALL_STOPWORDS, STOPWORDS
 
@@ -411,6 +412,17 @@ class Analyzer:
                           first.isupper() or first.istitle())
                 )
         return out
+
+    def matching_spans(self, text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, int], ...]:
+        """Spans of the words of `text` with an index term in `terms` (for highlighting).
+
+        The same words `tokens` would yield with terms in `terms`, without
+        building a `Token` per word: hits are highlighted on every answer."""
+        # one C-level pass over all words; Python only for the matching ones
+        disjoint = list(map(terms.isdisjoint, map(self._lookup, WORD_RE.findall(text))))
+        if all(disjoint):
+            return ()
+        return tuple(m.span() for m in compress(WORD_RE.finditer(text), map(not_, disjoint)))
 
     def term(self, word: str) -> str | None:
         """The primary term of one surface word; None for a stopword."""

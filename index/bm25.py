@@ -34,8 +34,8 @@ VARIANTS = ("okapi", "lucene", "plus", "l")
 @dataclass(frozen=True, slots=True)
 class BM25Params:
     variant: str = "lucene"
-    k1: float = 1.5
-    b: float = 0.75
+    k1: float = 0.3   # chosen on SQuAD tune (bench/quality.py); rank-bm25's own default is 1.5
+    b: float = 0.9    # rank-bm25's own default is 0.75
     epsilon: float = 0.25   # okapi only
     delta: float | None = None  # plus (default 1.0) and l (default 0.5)
 

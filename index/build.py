@@ -1,19 +1,28 @@
 """Building an index: files -> articles -> sentences -> terms -> postings.
 
 The per-article step (`analyse_article`) is pure, so the same code serves a
-full build and adding one article. `Accumulator` numbers sentences,
-paragraphs and terms as they arrive and collects (term, sentence, tf)
-triples; `finish` turns them into CSR postings for the three scored fields
-(sentences, paragraphs, titles). Nothing here knows about disk layout beyond
-handing rows and arrays to `store`.
+full build and adding one article. `digest` does every per-token step of a
+batch of analysed articles with batch-local term ids (in worker processes
+during a large build: sentence splitting and analysis are pure Python and
+dominate a build's time, so they are spread over the cores); `Accumulator`
+merges the batches in corpus order, numbering sentences, paragraphs and
+terms as they arrive, and collects (term, sentence, tf) triples;
+`full_arrays` turns them into CSR postings for the three scored fields
+(sentences, paragraphs, titles). The index is identical for any number of
+workers. Nothing here knows about disk layout beyond handing rows and arrays
+to `store`.
 """
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+import traceback
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from queue import Empty
 
 import numpy as np
 
@@ -21,6 +30,7 @@ from .analysis import Analyzer
 from .corpus import Article, Skipped
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
+from .spelling import letter_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,27 +56,97 @@ def text_hash(text: str) -> int:
 
 
 @dataclass
+class Batch:
+    """What consecutive articles add to an index, with term ids local to the batch.
+
+    `digest` computes it from analysed articles (in a worker process during a
+    parallel build) with every per-token step done there; `Accumulator.add_batch`
+    merges batches in corpus order and maps local term ids to global ones in
+    order of first appearance, so the index is the same however the articles
+    were batched or spread over processes.
+    """
+
+    terms: list[str]           # distinct terms in first appearance (a title before its article's sentences)
+    sentences: np.ndarray      # int32 per article: how many sentences
+    paragraphs: np.ndarray     # int32 per article: last paragraph number + 1
+    title_len: np.ndarray      # int32 per article
+    t_triples: tuple[np.ndarray, np.ndarray, np.ndarray]  # local term, article in batch, tf
+    s_triples: tuple[np.ndarray, np.ndarray, np.ndarray]  # local term, sentence in batch (ascending), tf
+    sent_rows: np.ndarray      # int64 (sentences, 4): paragraph in article, index, start, end
+    sections: list[str | None]
+    sent_len: np.ndarray       # int32
+    sent_hash: np.ndarray      # int64
+    words: Counter[str] | None  # letter runs as written (index.spelling), unless counted elsewhere
+
+
+def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) -> Batch:
+    """The `Batch` of some analysed articles: ids, tf counts and hashes, vectorised per batch.
+
+    Written letter runs are counted into `words` when given (a worker's or the
+    accumulator's own total: merging a counter per batch costs more than
+    counting), else into the batch's own counter.
+    """
+    flat: list[str] = []          # every term in order: article 1's title, its sentences, article 2's ...
+    seg_len: list[int] = []       # tokens per segment (a title or a sentence)
+    seg_title: list[bool] = []
+    n_sent, n_para, title_len, rows, sections, sent_len, hashes = [], [], [], [], [], [], []
+    counts = Counter() if words is None else words
+    for item in items:
+        a = item.article
+        flat += item.title_terms
+        seg_len.append(len(item.title_terms))
+        seg_title.append(True)
+        title_len.append(len(item.title_terms))
+        counts.update(letter_runs(a.title))
+        counts.update(letter_runs(a.text))
+        last_para = -1
+        for s, terms in zip(item.sentences, item.terms):
+            flat += terms
+            seg_len.append(len(terms))
+            seg_title.append(False)
+            rows.append((s.paragraph, s.index, s.start, s.end))
+            sections.append(s.section)
+            sent_len.append(len(terms))
+            hashes.append(text_hash(a.text[s.start:s.end]))
+            last_para = max(last_para, s.paragraph)
+        n_sent.append(len(item.sentences))
+        n_para.append(last_para + 1)
+    distinct = list(dict.fromkeys(flat))
+    width = max(len(distinct), 1)
+    local = {t: i for i, t in enumerate(distinct)}
+    tids = np.fromiter(map(local.__getitem__, flat), dtype=np.int64, count=len(flat))
+    seg = np.repeat(np.arange(len(seg_len), dtype=np.int64), seg_len)
+    keys, tf = np.unique(seg * width + tids, return_counts=True)   # sorted by (segment, term)
+    key_seg, key_term = np.divmod(keys, width)
+    is_title = np.asarray(seg_title, dtype=bool)
+    seg_doc = np.where(is_title, np.cumsum(is_title) - 1, np.cumsum(~is_title) - 1)
+    title_key = is_title[key_seg]
+    as_i32 = lambda x: np.asarray(x, dtype=np.int32)  # noqa: E731
+    return Batch(
+        terms=distinct, sentences=as_i32(n_sent), paragraphs=as_i32(n_para), title_len=as_i32(title_len),
+        t_triples=(as_i32(key_term[title_key]), as_i32(seg_doc[key_seg[title_key]]), tf[title_key]),
+        s_triples=(as_i32(key_term[~title_key]), as_i32(seg_doc[key_seg[~title_key]]), tf[~title_key]),
+        sent_rows=np.asarray(rows, dtype=np.int64).reshape(-1, 4), sections=sections,
+        sent_len=as_i32(sent_len), sent_hash=np.asarray(hashes, dtype=np.int64),
+        words=counts if words is None else None,
+    )
+
+
+@dataclass
 class Accumulator:
-    """Numbers everything in arrival order and gathers postings triples."""
+    """Numbers everything in arrival order and gathers postings triples (as numpy chunks)."""
 
     vocab: dict[str, int] = field(default_factory=dict)
     first_article: int = 0
     first_sentence: int = 0
     first_paragraph: int = 0
     article_rows: list[tuple] = field(default_factory=list)
-    sentence_rows: list[tuple] = field(default_factory=list)
     new_terms: list[str] = field(default_factory=list)
-    sent_article: list[int] = field(default_factory=list)
-    sent_para: list[int] = field(default_factory=list)
-    sent_len: list[int] = field(default_factory=list)
-    sent_hash: list[int] = field(default_factory=list)
-    title_len: list[int] = field(default_factory=list)
-    s_terms: list[int] = field(default_factory=list)
-    s_docs: list[int] = field(default_factory=list)
-    s_tfs: list[int] = field(default_factory=list)
-    t_terms: list[int] = field(default_factory=list)
-    t_docs: list[int] = field(default_factory=list)
-    t_tfs: list[int] = field(default_factory=list)
+    words: Counter[str] = field(default_factory=Counter)  # letter runs as written, for index.spelling
+    _sentences: int = 0
+    _paragraphs: int = 0
+    _chunks: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    _sections: list[str | None] = field(default_factory=list)
 
     @property
     def n_articles(self) -> int:
@@ -74,13 +154,11 @@ class Accumulator:
 
     @property
     def n_sentences(self) -> int:
-        return self.first_sentence + len(self.sent_len)
+        return self.first_sentence + self._sentences
 
     @property
     def n_paragraphs(self) -> int:
         return self.first_paragraph + self._paragraphs
-
-    _paragraphs: int = 0
 
     def term_id(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -90,46 +168,69 @@ class Accumulator:
         return tid
 
     def add(self, item: AnalysedArticle) -> None:
-        a = item.article
-        aid = self.n_articles
-        self.article_rows.append((aid, a.id, a.title, a.path, a.url, a.published, a.source,
-                                  a.body_start, a.text))
-        for tid, tf in Counter(self.term_id(t) for t in item.title_terms).items():
-            self.t_terms.append(tid)
-            self.t_docs.append(aid)
-            self.t_tfs.append(tf)
-        self.title_len.append(len(item.title_terms))
-        para_base = self.n_paragraphs
-        last_para = -1
-        for sentence, terms in zip(item.sentences, item.terms):
-            sid = self.n_sentences
-            self.sentence_rows.append((sid, aid, sentence.paragraph, sentence.index,
-                                       sentence.start, sentence.end, sentence.section))
-            self.sent_article.append(aid)
-            self.sent_para.append(para_base + sentence.paragraph)
-            self.sent_len.append(len(terms))
-            self.sent_hash.append(text_hash(a.text[sentence.start:sentence.end]))
-            for tid, tf in Counter(self.term_id(t) for t in terms).items():
-                self.s_terms.append(tid)
-                self.s_docs.append(sid)
-                self.s_tfs.append(tf)
-            last_para = max(last_para, sentence.paragraph)
-        self._paragraphs += last_para + 1
+        self.add_batch(digest([item], self.words), [item.article])
+
+    def add_batch(self, batch: Batch, articles: Sequence[Article]) -> None:
+        """Append a batch of the next articles (in corpus order)."""
+        vocab = self.vocab
+        for term in [t for t, tid in zip(batch.terms, map(vocab.get, batch.terms)) if tid is None]:
+            vocab[term] = len(vocab)
+            self.new_terms.append(term)
+        gids = np.fromiter(map(vocab.__getitem__, batch.terms), dtype=np.int32, count=len(batch.terms))
+        aid0, sid0, p0 = self.n_articles, self.n_sentences, self.n_paragraphs
+        self.article_rows.extend((aid0 + i, a.id, a.title, a.path, a.url, a.published, a.source,
+                                  a.body_start, a.text) for i, a in enumerate(articles))
+        para_base = p0 + np.cumsum(batch.paragraphs) - batch.paragraphs
+        c = self._chunks
+        c["sent_article"].append(np.repeat(np.arange(aid0, aid0 + len(articles), dtype=np.int32),
+                                           batch.sentences))
+        c["sent_para"].append((np.repeat(para_base, batch.sentences) + batch.sent_rows[:, 0]).astype(np.int32))
+        c["sent_len"].append(batch.sent_len)
+        c["sent_hash"].append(batch.sent_hash)
+        c["title_len"].append(batch.title_len)
+        c["sent_rows"].append(batch.sent_rows)
+        self._sections.extend(batch.sections)
+        terms, docs, tfs = batch.s_triples
+        c["s"].append((gids[terms], docs + sid0, tfs))
+        terms, docs, tfs = batch.t_triples
+        c["t"].append((gids[terms], docs + aid0, tfs))
+        self._sentences += len(batch.sent_len)
+        self._paragraphs += int(batch.paragraphs.sum())
+        if batch.words:
+            self.words.update(batch.words)
+
+    def _concat(self, name: str, dtype: type) -> np.ndarray:
+        parts = self._chunks.get(name)
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
 
     def sentence_arrays(self) -> dict[str, np.ndarray]:
         return {
-            "sent_article": np.asarray(self.sent_article, dtype=np.int32),
-            "sent_para": np.asarray(self.sent_para, dtype=np.int32),
-            "sent_len": np.asarray(self.sent_len, dtype=np.int32),
-            "sent_hash": np.asarray(self.sent_hash, dtype=np.int64),
-            "title_len": np.asarray(self.title_len, dtype=np.int32),
+            "sent_article": self._concat("sent_article", np.int32),
+            "sent_para": self._concat("sent_para", np.int32),
+            "sent_len": self._concat("sent_len", np.int32),
+            "sent_hash": self._concat("sent_hash", np.int64),
+            "title_len": self._concat("title_len", np.int32),
         }
 
     def triples(self, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        terms, docs, tfs = ((self.s_terms, self.s_docs, self.s_tfs) if which == "s"
-                            else (self.t_terms, self.t_docs, self.t_tfs))
-        return (np.asarray(terms, dtype=np.int32), np.asarray(docs, dtype=np.int32),
-                np.asarray(tfs, dtype=np.int64))
+        parts = self._chunks.get(which)
+        if not parts:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64)
+        return (np.concatenate([p[0] for p in parts]).astype(np.int32, copy=False),
+                np.concatenate([p[1] for p in parts]).astype(np.int32, copy=False),
+                np.concatenate([p[2] for p in parts]).astype(np.int64, copy=False))
+
+    def iter_sentence_rows(self) -> Iterator[tuple]:
+        """(id, article, paragraph, index, start, end, section) per sentence, for the database."""
+        sent_article = self._concat("sent_article", np.int32).tolist()
+        parts = self._chunks.get("sent_rows")
+        rows = np.concatenate(parts) if parts else np.zeros((0, 4), np.int64)
+        return zip(range(self.first_sentence, self.n_sentences), sent_article, rows[:, 0].tolist(),
+                   rows[:, 1].tolist(), rows[:, 2].tolist(), rows[:, 3].tolist(), self._sections)
+
+    @property
+    def sentence_rows(self) -> list[tuple]:
+        return list(self.iter_sentence_rows())
 
 
 def paragraph_field(s_postings: Postings, sent_para: np.ndarray, sent_len: np.ndarray,
@@ -180,16 +281,115 @@ class BuildReport:
                 "skipped": [{"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped]}
 
 
+BATCH_ARTICLES = 64          # articles per unit of work
+PARALLEL_MIN_ARTICLES = 256  # below this, worker start-up costs more than it saves
+WORKER_NICE = 5              # build workers yield the CPU to a process answering questions
+
+
+def build_workers(requested: int | None, n_articles: int) -> int:
+    """How many processes analyse articles: `requested`, else one per usable core (1 for small corpora)."""
+    if requested is not None:
+        return max(1, requested)
+    if n_articles < PARALLEL_MIN_ARTICLES or "fork" not in mp.get_all_start_methods():
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
 def accumulate(articles: Iterable[Article], analyzer: Analyzer,
                boilerplate: tuple[str, ...] | None = None,
                progress: Callable[[int], None] | None = None,
-               acc: Accumulator | None = None) -> Accumulator:
+               acc: Accumulator | None = None, workers: int | None = None) -> Accumulator:
+    """Analyse the articles (splitting, analysis, per-token counting) and merge them in order.
+
+    With several workers the per-article work runs in forked processes, batch
+    ``i`` of `BATCH_ARTICLES` articles in worker ``i % workers``, and the
+    batches are merged here in corpus order: the result is identical to a
+    single-process run (`tests/test_scale_build.py`). `progress(n)` is called
+    with the number of articles merged so far.
+    """
     acc = acc or Accumulator()
-    for n, article in enumerate(articles, start=1):
-        acc.add(analyse_article(article, analyzer, boilerplate))
+    articles = list(articles)
+    ranges = [(lo, min(lo + BATCH_ARTICLES, len(articles))) for lo in range(0, len(articles), BATCH_ARTICLES)]
+    n_workers = min(build_workers(workers, len(articles)), len(ranges))
+    if n_workers > 1:
+        batches = _parallel_batches(articles, analyzer, boilerplate, ranges, n_workers, acc.words)
+    else:
+        batches = (digest([analyse_article(a, analyzer, boilerplate) for a in articles[lo:hi]], acc.words)
+                   for lo, hi in ranges)
+    for i, batch in enumerate(batches):  # (not zip: the parallel generator must run to its end)
+        lo, hi = ranges[i]
+        acc.add_batch(batch, articles[lo:hi])
         if progress:
-            progress(n)
+            progress(hi)
     return acc
+
+
+class BuildWorkerError(RuntimeError):
+    """A build worker process failed (its traceback is the message)."""
+
+
+def _parallel_batches(articles: list[Article], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
+                      ranges: list[tuple[int, int]], n_workers: int, words: Counter[str]) -> Iterator[Batch]:
+    """The batches of `ranges` in order, computed by `n_workers` forked processes.
+
+    Each worker takes every n-th batch (so reading the workers round-robin
+    gives corpus order), sends each `Batch` as it is done and finally its own
+    word counts, which are added to `words`. The articles are inherited by
+    fork, never pickled.
+    """
+    context = mp.get_context("fork")
+    queues = [context.Queue() for _ in range(n_workers)]
+    procs = [context.Process(target=_worker_main, daemon=True,
+                             args=(queues[w], articles, analyzer, boilerplate, ranges[w::n_workers]))
+             for w in range(n_workers)]
+    for proc in procs:
+        proc.start()
+    try:
+        for i in range(len(ranges)):
+            yield _receive(queues[i % n_workers], procs[i % n_workers])
+        for queue, proc in zip(queues, procs):
+            words.update(_receive(queue, proc))
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        for queue in queues:
+            queue.close()
+
+
+def _receive(queue: mp.Queue, proc: mp.Process) -> object:
+    """The next message of one worker, or BuildWorkerError if it failed or died."""
+    while True:
+        try:
+            kind, payload = queue.get(timeout=1.0)
+        except Empty:
+            if not proc.is_alive():
+                raise BuildWorkerError(f"build worker {proc.pid} exited with code {proc.exitcode}") from None
+            continue
+        if kind == "error":
+            raise BuildWorkerError(payload)
+        return payload
+
+
+def _worker_main(queue: mp.Queue, articles: list[Article], analyzer: Analyzer,
+                 boilerplate: tuple[str, ...] | None, ranges: list[tuple[int, int]]) -> None:
+    """A forked build worker: digest its batches in order, then send its word counts."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:
+        pass
+    try:
+        words: Counter[str] = Counter()
+        for lo, hi in ranges:
+            queue.put(("batch", digest([analyse_article(a, analyzer, boilerplate) for a in articles[lo:hi]],
+                                       words)))
+        queue.put(("words", words))
+    except BaseException:
+        queue.put(("error", traceback.format_exc()))
+    finally:
+        queue.close()
+        queue.join_thread()
 
 
 def now() -> float:

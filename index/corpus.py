@@ -23,15 +23,18 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .sentences import is_heading
 
 EXTENSIONS = (".txt", ".md", ".jsonl")
 MAX_TEXT_FILE_BYTES = 10 * 1024 * 1024      # an article over 10 MB is not an article
 MAX_JSONL_FILE_BYTES = 1024 * 1024 * 1024   # JSONL is streamed line by line
+MAX_JSONL_LINE_BYTES = MAX_TEXT_FILE_BYTES   # one line is one article
 FRONT_MATTER_KEYS = ("id", "title", "url", "published", "source")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
@@ -76,18 +79,38 @@ class CorpusError(Exception):
     """The corpus folder itself is unusable (missing, not a folder)."""
 
 
-def corpus_files(root: Path) -> list[Path]:
-    """Supported files under root in a stable order; symlinked folders are not followed (no loops)."""
+def corpus_files(root: Path, problems: list[Skipped] | None = None) -> list[Path]:
+    """Supported files under root in a stable order; symlinked folders are not followed (no loops).
+
+    The walk is iterative (`os.walk` recurses, and folders nested a thousand deep would
+    exhaust Python's recursion limit); a folder that cannot be listed is added to `problems`.
+    """
     if not root.exists():
         raise CorpusError(f"corpus folder not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a folder: {root}")
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
-                found.append(Path(dirpath) / name)
+    pending = [str(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        is_dir = entry.is_dir()          # a symlinked folder is listed, not entered
+                        real_dir = is_dir and not entry.is_symlink()
+                    except OSError:
+                        is_dir = real_dir = False
+                    if real_dir:
+                        pending.append(entry.path)
+                    elif not is_dir and entry.name.lower().endswith(EXTENSIONS):
+                        found.append(Path(entry.path))
+        except OSError as exc:
+            if problems is not None:
+                rel = Path(folder).relative_to(root).as_posix()
+                problems.append(Skipped(rel + "/", f"folder unreadable: {exc.strerror or exc}"))
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -109,7 +132,7 @@ def read_corpus(root: Path) -> CorpusRead:
     result = CorpusRead()
     seen_text: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for path in corpus_files(root):
+    for path in corpus_files(root, result.skipped):
         result.files += 1
         rel = path.relative_to(root).as_posix()
         for item in read_file(path, rel):
@@ -126,31 +149,101 @@ def read_corpus(root: Path) -> CorpusRead:
 
 
 def read_file(path: Path, rel: str) -> Iterator[Article | Skipped]:
-    """The articles of one file, or why it cannot be used."""
+    """The articles of one file, or why it cannot be used.
+
+    The size is checked before anything is read and the read is capped (a file that
+    grows meanwhile cannot take the memory); a pipe or a device under an article's name
+    is never opened for a blocking or endless read; JSONL is streamed line by line.
+    """
     is_jsonl = rel.lower().endswith(".jsonl")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        yield Skipped(rel, f"unreadable: {exc.strerror or exc}")
-        return
     limit = MAX_JSONL_FILE_BYTES if is_jsonl else MAX_TEXT_FILE_BYTES
-    if size > limit:
-        yield Skipped(rel, f"too large: {size} bytes (limit {limit})")
-        return
     try:
-        data = path.read_bytes()
+        fh = _open_regular(path)
     except OSError as exc:
         yield Skipped(rel, f"unreadable: {exc.strerror or exc}")
+        return
+    if fh is None:
+        yield Skipped(rel, "not a regular file (a pipe, socket or device)")
+        return
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            yield Skipped(rel, f"too large: {size} bytes (limit {limit})")
+            return
+        if is_jsonl:
+            yield from read_jsonl(fh, rel)
+            return
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            yield Skipped(rel, f"unreadable: {exc.strerror or exc}")
+            return
+    if len(data) > limit:
+        yield Skipped(rel, f"too large: over {limit} bytes (it grew while being read)")
         return
     problem = _bytes_problem(data)
     if problem:
         yield Skipped(rel, problem)
         return
-    text = data.decode("utf-8")
-    if is_jsonl:
-        yield from parse_jsonl(text, rel)
-    else:
-        yield parse_text(text, rel)
+    yield parse_text(data.decode("utf-8"), rel)
+
+
+def _open_regular(path: Path) -> BinaryIO | None:
+    """`path` opened for reading when it is a regular file (symlinks followed), else None.
+
+    O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_jsonl(fh: BinaryIO, rel: str) -> Iterator[Article | Skipped]:
+    """A JSONL file read one line at a time: memory holds one line, at most MAX_JSONL_LINE_BYTES.
+
+    A binary file (NUL bytes at its start) is skipped whole; a line that is too long, not
+    UTF-8 or not JSON is reported with its number and the other lines are read.
+    """
+    try:
+        head = fh.read(64 * 1024)
+        if b"\0" in head:
+            yield Skipped(rel, "binary file (contains NUL bytes)")
+            return
+        fh.seek(0)
+        number, offset, blank = 0, 0, True
+        while line := fh.readline(MAX_JSONL_LINE_BYTES + 1):
+            number += 1
+            start, offset = offset, offset + len(line)
+            if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    offset += len(rest)
+                offset += len(rest)
+                blank = False
+                yield Skipped(rel, f"line too long (over {MAX_JSONL_LINE_BYTES} bytes)", number)
+                continue
+            if not line.strip():
+                continue
+            blank = False
+            if b"\0" in line:
+                yield Skipped(rel, "binary data (NUL bytes)", number)
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Skipped(rel, f"invalid UTF-8 at byte {start + exc.start}", number)
+                continue
+            yield from _jsonl_line(text.removeprefix("\ufeff") if number == 1 else text, rel, number)
+    except OSError as exc:
+        yield Skipped(rel, f"unreadable: {exc.strerror or exc}")
+        return
+    if blank:
+        yield Skipped(rel, "empty file")
 
 
 def _bytes_problem(data: bytes) -> str | None:
@@ -225,32 +318,43 @@ def _title_line(text: str, start: int) -> tuple[str | None, int]:
 
 
 def parse_jsonl(text: str, rel: str) -> Iterator[Article | Skipped]:
-    """One article per line; a bad line is reported with its number and skipped."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(rel, f"invalid JSON: {exc.msg}", number)
-            continue
-        if not isinstance(record, dict):
-            yield Skipped(rel, "not a JSON object", number)
-            continue
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield Skipped(rel, 'missing or empty "text"', number)
-            continue
-        fields = {k: record.get(k) for k in FRONT_MATTER_KEYS}
-        yield Article(
-            id=str(fields["id"]) if fields["id"] not in (None, "") else f"{path_id(rel)}#{number}",
-            title=str(fields["title"]) if fields["title"] else f"{title_from_path(rel)} #{number}",
-            path=rel,
-            text=body,
-            url=_opt_str(fields["url"]),
-            published=_opt_str(fields["published"]),
-            source=_opt_str(fields["source"]),
-        )
+    """One article per line; a bad line is reported with its number and skipped.
+
+    Lines end at "\\n" only (JSON strings may hold U+2028 and the like unescaped), as in
+    `read_jsonl`, so an upload is checked exactly as a rebuild will read it.
+    """
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        yield from _jsonl_line(line, rel, number)
+
+
+def _jsonl_line(line: str, rel: str, number: int) -> Iterator[Article | Skipped]:
+    if not line.strip():
+        return
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        yield Skipped(rel, f"invalid JSON: {exc.msg}", number)
+        return
+    except RecursionError:                  # [[[[... nested deeper than Python recurses
+        yield Skipped(rel, "invalid JSON: nested too deeply", number)
+        return
+    if not isinstance(record, dict):
+        yield Skipped(rel, "not a JSON object", number)
+        return
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        yield Skipped(rel, 'missing or empty "text"', number)
+        return
+    fields = {k: record.get(k) for k in FRONT_MATTER_KEYS}
+    yield Article(
+        id=str(fields["id"]) if fields["id"] not in (None, "") else f"{path_id(rel)}#{number}",
+        title=str(fields["title"]) if fields["title"] else f"{title_from_path(rel)} #{number}",
+        path=rel,
+        text=body,
+        url=_opt_str(fields["url"]),
+        published=_opt_str(fields["published"]),
+        source=_opt_str(fields["source"]),
+    )
 
 
 def _opt_str(value: object) -> str | None:

@@ -11,13 +11,14 @@ import sqlite3
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import config, store
+from . import config, spelling, store
 from .analysis import DEFAULT_ANALYZER, Analyzer
 from .build import Accumulator, BuildReport, accumulate, full_arrays, paragraph_field
 from .corpus import Article, CorpusError, fingerprint, read_corpus
@@ -58,6 +59,12 @@ class SearchIndex:
         self.params = params
         self.analyzer = analyzer
         self._local = threading.local()
+        # Opened now, while the generation folder surely exists: the next write sweeps the folder
+        # (Linux keeps an open file readable), and a thread that first reads texts after that
+        # could not open its own connection any more. See `db`.
+        self._keeper = store.open_db(generation / store.DB_NAME)
+        self._lexicon: spelling.Lexicon | None = None
+        self._lexicon_lock = threading.Lock()
         bm = params.bm25
         n_terms = len(vocab)
         fields = {}
@@ -93,13 +100,34 @@ class SearchIndex:
         arrays = store.load_arrays(gen)
         if len(arrays["sent_article"]) != meta.get("sentences"):
             raise store.IndexCorrupt("sentence count does not match the metadata")
-        return cls(root, gen, meta, arrays, vocab, params, analyzer)
+        index = cls(root, gen, meta, arrays, vocab, params, analyzer)
+        index._warm()
+        return index
+
+    def _warm(self) -> None:
+        """Derive now what the first search would otherwise pay for: the BM25 weights
+        of the fields the ranking parameters use, and the duplicate-text groups."""
+        ranker = self.ranker
+        ranker.sentences.weights  # noqa: B018 (cached properties)
+        if self.params.paragraph:
+            ranker.paragraphs.weights  # noqa: B018
+        if self.params.title:
+            ranker.titles.weights  # noqa: B018
+        ranker.duplicates  # noqa: B018
+        # what load read in full but queries read sparsely or never: out of our resident set
+        store.release(self.arrays, ("s_tfs", "p_tfs", "t_tfs", "s_docs", "p_docs", "t_docs",
+                                    "sent_len", "para_len", "title_len", "sent_hash"))
 
     @classmethod
     def build(cls, corpus: Path, root: Path, progress: Progress | None = None,
               params: RankingParams = DEFAULT_PARAMS, analyzer: Analyzer = DEFAULT_ANALYZER,
-              boilerplate: tuple[str, ...] | None = None) -> tuple["SearchIndex", BuildReport]:
-        """Read the corpus folder, write a new generation atomically, and load it."""
+              boilerplate: tuple[str, ...] | None = None,
+              workers: int | None = None) -> tuple["SearchIndex", BuildReport]:
+        """Read the corpus folder, write a new generation atomically, and load it.
+
+        `workers` processes analyse the articles (default: one per core for a
+        corpus of some size; see `index.build.accumulate`); the index is the same
+        for any number."""
         started = time.perf_counter()
         if boilerplate is None:
             boilerplate = config.boilerplate_patterns()  # $BOILERPLATE_FILE adds patterns
@@ -107,19 +135,22 @@ class SearchIndex:
         read = read_corpus(corpus)
         total = len(read.articles)
         acc = accumulate(read.articles, analyzer, boilerplate,
-                         (lambda n: progress(n, total)) if progress else None)
-        arrays = full_arrays(acc)
+                         (lambda n: progress(n, total)) if progress else None, workers=workers)
         seconds = time.perf_counter() - started
         meta = _meta(corpus, stamp, acc, analyzer, seconds)
 
         def fill(folder: Path) -> None:
-            store.save_arrays(folder, arrays)
-            conn = store.create_db(folder / store.DB_NAME)
-            with conn:
-                _insert_rows(conn, acc, meta)
-                conn.executemany("INSERT INTO skipped VALUES (?, ?, ?)",
-                                 [(s.path, s.line, s.reason) for s in read.skipped])
-            conn.close()
+            # the postings (numpy sorts, which release the GIL) are built in a thread
+            # while this one writes the database: the two longest serial steps overlap
+            with ThreadPoolExecutor(1) as pool:
+                arrays = pool.submit(full_arrays, acc)
+                conn = store.create_db(folder / store.DB_NAME)
+                with conn:
+                    _insert_rows(conn, acc, meta)
+                    conn.executemany("INSERT INTO skipped VALUES (?, ?, ?)",
+                                     [(s.path, s.line, s.reason) for s in read.skipped])
+                conn.close()
+                store.save_arrays(folder, arrays.result())
 
         store.write_generation(root, fill)
         report = BuildReport(acc.n_articles, acc.n_sentences, len(acc.vocab), read.files,
@@ -135,7 +166,7 @@ class SearchIndex:
         n_terms_before = len(self.vocab)
         acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
                           first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
-        accumulate(articles, self.analyzer, acc=acc)
+        accumulate(articles, self.analyzer, acc=acc, workers=1)
         n_terms = len(acc.vocab)
         old = {k: np.asarray(v) for k, v in self.arrays.items()}
         new = acc.sentence_arrays()
@@ -164,7 +195,7 @@ class SearchIndex:
             dst.close()
 
         store.write_generation(self.root, fill)
-        return SearchIndex.load(self.root, self.params, self.analyzer), len(acc.sentence_rows)
+        return SearchIndex.load(self.root, self.params, self.analyzer), acc.n_sentences - acc.first_sentence
 
     def find_article_text(self, body: str) -> str | None:
         """The id of an indexed article whose body is this text, if any (uploads are not indexed twice)."""
@@ -193,12 +224,16 @@ class SearchIndex:
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines
         if not parsed.searchable:
             return SearchResult(echo, (), 0, offset, parsed.reason)
-        terms = self._weighted_terms(parsed)
+        stand_ins = self._stand_ins(parsed)
+        typo = self._typo_terms(stand_ins)
+        terms = self._weighted_terms(parsed, typo)
         if not terms:
             return SearchResult(echo, (), 0, offset, "None of the question's words occur in the articles.",
                                 terms=parsed.terms)
         ids, scores = self.ranker.score(terms)
+        matched_before_exclusion = len(ids)
         ids, scores = self.ranker.exclude(ids, scores, [self.vocab[t] for t in parsed.excluded if t in self.vocab])
+        excluded_all = matched_before_exclusion > 0 and len(ids) == 0
         accept = None
         if parsed.phrases:
             # words outside the vocabulary are stopwords or absent: the text check settles them
@@ -206,22 +241,110 @@ class SearchIndex:
             ids, scores = self.ranker.require(ids, scores, sorted(required))
             accept = lambda sid: self._has_phrases(sid, parsed)  # noqa: E731
         ranked = self.ranker.page(ids, scores, offset, k, accept)
-        hits = self._hits(ranked, set(parsed.terms), offset)
+        hits = self._hits(ranked, set(parsed.terms) | set(typo), offset)
         message = None
         if not hits:
             message = ("No more results." if ranked.total and offset else
+                       "Every matching sentence contains an excluded word." if excluded_all else
                        "No sentence matches the question." if not parsed.phrases else
                        "No sentence contains the quoted phrase.")
-        return SearchResult(echo, tuple(hits), ranked.total, offset, message, terms=parsed.terms)
+        # the question as searched, when stand-ins for unknown words were searched and found something
+        corrected = (spelling.replace_words(parsed.text, [(u, found[0].word) for u, found in stand_ins])
+                     if stand_ins and ranked.total else None)
+        return SearchResult(echo, tuple(hits), ranked.total, offset, message, corrected, terms=parsed.terms)
 
-    def _weighted_terms(self, parsed: ParsedQuery) -> list[tuple[int, float]]:
+    def _weighted_terms(self, parsed: ParsedQuery,
+                        typo: dict[str, float] | None = None) -> list[tuple[int, float]]:
+        """The query-term weights w_t of the ranking model (see `index.ranking`).
+
+        w_t = (count of t in the question, a name counting `name_boost`) plus,
+        for question words absent from the vocabulary, their stand-ins
+        (`_typo_terms`; computed here unless given).
+        """
         counts: dict[int, float] = {}
         boost = self.params.name_boost
         for term in parsed.terms:
             tid = self.vocab.get(term)
             if tid is not None:
                 counts[tid] = counts.get(tid, 0.0) + (boost if term in parsed.names else 1.0)
+        for term, weight in (self._typo_terms(self._stand_ins(parsed)) if typo is None else typo).items():
+            tid = self.vocab[term]
+            counts[tid] = counts.get(tid, 0.0) + weight
         return sorted(counts.items())
+
+    # ----- spelling --------------------------------------------------------------
+    @property
+    def lexicon(self) -> spelling.Lexicon:
+        """The indexed surface words with their counts (loaded on first use)."""
+        lexicon = self._lexicon
+        if lexicon is None:
+            with self._lexicon_lock:
+                if self._lexicon is None:
+                    conn = store.open_db(self.generation / store.DB_NAME)
+                    try:
+                        self._lexicon = spelling.load_lexicon(conn)
+                    finally:
+                        conn.close()
+                lexicon = self._lexicon
+        return lexicon
+
+    def _searchable(self, word: str) -> bool:
+        return any(t in self.vocab for t in self.analyzer.analyze(word))
+
+    def _stand_ins(self, parsed: ParsedQuery) -> list[tuple[spelling.UnknownWord, list[spelling.Candidate]]]:
+        """Searched question words absent from the vocabulary, each with its nearest indexed words.
+
+        At most `typo_expansions` words each (`spelling.Lexicon.nearest`);
+        none when `typo` is 0. Excluded words and words cut from a long
+        question are not searched, so they get none. Nor does a question none
+        of whose words is indexed ("Lavrof"): rather than answer a pure guess,
+        it gets no hits, and `suggest` offers the corrected question to confirm.
+        """
+        p = self.params
+        if p.typo <= 0 or p.typo_expansions <= 0:
+            return []
+        searched = set(parsed.terms)
+        if not any(t in self.vocab for t in searched):
+            return []
+        out = []
+        for unknown in spelling.unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__):
+            if searched.isdisjoint(self.analyzer.analyze(unknown.typed)):
+                continue
+            found = self.lexicon.nearest(unknown.folded, most=p.typo_expansions, keep=self._searchable)
+            if found:
+                out.append((unknown, found))
+        return out
+
+    def _typo_terms(self, stand_ins: list[tuple[spelling.UnknownWord, list[spelling.Candidate]]]
+                    ) -> dict[str, float]:
+        """term -> weight added for the stand-ins: `typo` per term of each stand-in word."""
+        out: dict[str, float] = {}
+        for _, found in stand_ins:
+            for cand in found:
+                for term in set(self.analyzer.analyze(cand.word)):
+                    if term in self.vocab:
+                        out[term] = out.get(term, 0.0) + self.params.typo
+        return out
+
+    def suggest(self, query: str) -> str | None:
+        """"Did you mean": the question with unknown words replaced by the nearest indexed words.
+
+        None unless some word of the question is not in the vocabulary, an
+        indexed word is close to it (`spelling.max_edits`), and the corrected
+        question has hits. Words keep their capitalisation ("Lavrof" -> "Lavrov").
+        """
+        parsed = parse_query(query, self.analyzer)
+        fixes: list[tuple[spelling.UnknownWord, str]] = []
+        for unknown in spelling.unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__):
+            best = self.lexicon.nearest(unknown.folded, most=1, keep=self._searchable)
+            if best:
+                fixes.append((unknown, best[0].word))
+        if not fixes:
+            return None
+        corrected = spelling.replace_words(parsed.text, fixes)
+        if corrected == parsed.text or not self.search(corrected, k=1).hits:
+            return None
+        return corrected
 
     def _has_phrases(self, sid: int, parsed: ParsedQuery) -> bool:
         text = self._texts([sid])[sid]
@@ -233,7 +356,11 @@ class SearchIndex:
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = store.open_db(self.generation / store.DB_NAME)
+            try:
+                conn = store.open_db(self.generation / store.DB_NAME)
+            except store.IndexCorrupt:
+                conn = self._keeper     # swept by a newer generation: share the one opened at load
+            self._local.conn = conn
         return conn
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
@@ -275,8 +402,7 @@ class SearchIndex:
 
     def highlights(self, text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
         """Spans of the words of `text` that matched one of the query terms."""
-        return tuple((tok.start, tok.end) for tok in self.analyzer.tokens(text)
-                     if not terms.isdisjoint(tok.terms))
+        return self.analyzer.matching_spans(text, terms)
 
     def context(self, sentence_id: int, width: int = 2) -> list[tuple[int, str]]:
         """The sentences of the same paragraph around one sentence: (sentence id, text)."""
@@ -296,12 +422,10 @@ class SearchIndex:
         return hits[0] if hits else None
 
     def example_question(self) -> str | None:
-        """A question that has hits here: about a capitalised word early in the first articles."""
-        rows = self.db.execute("SELECT substr(text, body_start + 1, 400) FROM articles ORDER BY id LIMIT 5")
+        """A question with hits here, preferring a speaker ("Lavrov said" -> "What did Lavrov say?")."""
+        rows = self.db.execute("SELECT substr(text, body_start + 1, 2000) FROM articles ORDER BY id LIMIT 5")
         for (text,) in rows.fetchall():
-            names = [w for w in text.split() if w[:1].isupper() and w.isalpha()]
-            for name in names[1:6]:
-                question = f"What did {name} say?"
+            for question in _example_questions(self.analyzer.tokens(text), text):
                 if self.search(question, k=1).hits:
                     return question
         return None
@@ -319,6 +443,22 @@ class SearchIndex:
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._keeper.close()
+
+
+def _example_questions(tokens: list, text: str) -> list[str]:
+    """Candidate questions: capitalised words before a reporting verb first, then frequent names."""
+    speakers, counts = [], {}
+    for prev, tok, nxt in zip([None] + tokens[:-1], tokens, tokens[1:] + [None]):
+        word = text[tok.start:tok.end]
+        at_start = prev is None or text[prev.end:tok.start].strip(" ")[-1:] in (".", "!", "?", "\n")
+        if not (tok.capitalized and tok.terms and word.isalpha()) or at_start:
+            continue
+        if nxt is not None and {"say", "tell"} & set(nxt.terms):
+            speakers.append(f"What did {word} say?")
+        counts[word] = counts.get(word, 0) + 1
+    frequent = sorted(counts, key=lambda w: -counts[w])[:3]
+    return list(dict.fromkeys(speakers + [f"What about {w}?" for w in frequent]))
 
 
 def _widen(p: Postings, n_terms: int) -> Postings:
@@ -353,9 +493,12 @@ def _meta(corpus: Path, stamp: str, acc: Accumulator, analyzer: Analyzer, second
 def _insert_rows(conn: sqlite3.Connection, acc: Accumulator, meta: dict, first_new_term: int = 0) -> None:
     store.write_meta(conn, meta)
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", acc.article_rows)
-    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.sentence_rows)
+    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
+    conn.execute(store.WORDS_SCHEMA)  # absent from indexes built before it existed
+    conn.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET freq = freq + excluded.freq",
+                     spelling.lexicon_counts(acc.words).items())
 
 
 def log_stderr(message: str) -> None:

@@ -3,21 +3,31 @@
 A `Postings` is CSR: for term ``t`` the documents containing it are
 ``docs[ptr[t]:ptr[t+1]]`` (ascending) with their term frequencies in ``tfs``.
 Only term frequencies and document lengths are stored on disk; the BM25
-weights are derived at load time in one vectorised pass (`Field`), so the
-model's parameters can change without a rebuild and an added article only
-appends postings.
+weights are derived at load time (`Field.weights`: per field, on first use,
+in cache-sized chunks), so the model's parameters can change without a
+rebuild and an added article only appends postings.
 
 Answering a query touches only the postings of its terms: the cost grows
-with how many sentences contain the query words, not with corpus size.
+with how many sentences contain the query words, not with corpus size. At a
+million sentences a common word has a few hundred thousand postings, so
+`Field.score` merges the terms' (already sorted) lists with one stable sort
+instead of a dense pass over all documents, and `Field.lookup` uses a
+per-thread scratch array instead of a binary search per candidate
+(`bench/scale.py` measures both; `tests/test_scale_query.py` checks them
+bit for bit against the straightforward versions).
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .bm25 import BM25Params, constant, idf, weights
+
+WEIGHT_CHUNK = 1 << 16  # postings per chunk when deriving weights (fits in cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +52,9 @@ class Postings:
     def from_triples(cls, terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                      n_terms: int) -> "Postings":
         """Postings from unordered (term, doc, tf) triples with unique (term, doc) pairs."""
-        order = np.lexsort((docs, terms))
-        terms, docs, tfs = terms[order], docs[order], tfs[order]
+        if not _in_order(terms, docs):  # (already ordered, e.g. from `aggregate`: no sort)
+            order = np.lexsort((docs, terms))
+            terms, docs, tfs = terms[order], docs[order], tfs[order]
         counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
         ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=ptr[1:])
@@ -67,15 +78,38 @@ class Postings:
 
 def aggregate(terms: np.ndarray, groups: np.ndarray, tfs: np.ndarray,
               n_terms: int) -> Postings:
-    """Postings of larger units (paragraphs, articles) by summing the tf of their parts."""
+    """Postings of larger units (paragraphs, articles) by summing the tf of their parts.
+
+    Parts listed in (term, group) order, as sentence postings are when groups
+    number consecutive sentences (paragraphs), are summed run by run in one
+    pass; other input is sorted first.
+    """
     if len(terms) == 0:
         return Postings.from_triples(terms, groups, tfs, n_terms)
-    key = terms.astype(np.int64) * (int(groups.max()) + 1) + groups.astype(np.int64)
-    uniq, inverse = np.unique(key, return_inverse=True)
-    summed = np.bincount(inverse, weights=tfs.astype(np.float64)).astype(np.int64)
     width = int(groups.max()) + 1
+    key = terms.astype(np.int64) * width + groups.astype(np.int64)
+    tfs = tfs.astype(np.int64)
+    if not bool(np.all(key[1:] >= key[:-1])):
+        order = np.argsort(key, kind="stable")
+        key, tfs = key[order], tfs[order]
+    first = np.empty(len(key), dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    summed = np.add.reduceat(tfs, starts)  # integers: exact in any order
+    uniq = key[starts]
     return Postings.from_triples((uniq // width).astype(np.int32), (uniq % width).astype(np.int32),
                                  summed, n_terms)
+
+
+def _in_order(terms: np.ndarray, docs: np.ndarray) -> bool:
+    """Whether (term, doc) pairs are strictly ascending: by term, then by doc."""
+    if len(terms) < 2:
+        return True
+    step = np.diff(terms.astype(np.int64))
+    if not bool(np.all(step >= 0)):
+        return False
+    return bool(np.all(np.diff(docs.astype(np.int64))[step == 0] > 0))
 
 
 class Field:
@@ -91,9 +125,29 @@ class Field:
             self.avgdl = 1.0
         self.idf = idf(postings.df(), self.n_docs, params)
         self.const = constant(self.idf, params)
-        per_posting_idf = np.repeat(self.idf, postings.df())
-        self.weights = weights(postings.tfs, doc_len[postings.docs], self.avgdl,
-                               per_posting_idf, params).astype(np.float32)
+        self._local = threading.local()  # per-thread scratch buffer of `lookup`
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """float32 BM25 weight of every posting, computed on first use.
+
+        Lazy, so a field the ranking parameters never score (paragraphs and
+        titles at weight 0) costs no load time and no memory; `SearchIndex.load`
+        warms the fields it will use. Computed in cache-sized chunks with the
+        very same `bm25.weights` expression (bit-identical to one big pass,
+        ~10x faster at a million sentences, and without float64 temporaries
+        the size of the whole postings).
+        """
+        ptr, docs, tfs = self.postings.ptr, self.postings.docs, self.postings.tfs
+        out = np.empty(len(docs), dtype=np.float32)
+        for lo in range(0, len(docs), WEIGHT_CHUNK):
+            hi = min(lo + WEIGHT_CHUNK, len(docs))
+            first = int(np.searchsorted(ptr, lo, side="right")) - 1
+            last = int(np.searchsorted(ptr, hi - 1, side="right")) - 1
+            counts = np.diff(np.clip(ptr[first:last + 2], lo, hi))
+            chunk_idf = np.repeat(self.idf[first:last + 1], counts)
+            out[lo:hi] = weights(tfs[lo:hi], self.doc_len[docs[lo:hi]], self.avgdl, chunk_idf, self.params)
+        return out
 
     def score(self, term_counts: Iterable[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Matching docs (ascending) and their scores for weighted query terms.
@@ -102,37 +156,60 @@ class Field:
         plus the variant's constant part, which BM25Plus gives every document.
         """
         ptr, docs, w = self.postings.ptr, self.postings.docs, self.weights
-        parts_d: list[np.ndarray] = []
-        parts_w: list[np.ndarray] = []
+        n_terms = self.postings.n_terms
+        spans: list[tuple[int, int, float]] = []
         offset = 0.0
         for term, count in term_counts:
-            if term < 0 or term >= self.postings.n_terms:
+            if term < 0 or term >= n_terms:
                 continue
-            lo, hi = ptr[term], ptr[term + 1]
+            lo, hi = int(ptr[term]), int(ptr[term + 1])
             if hi > lo:
-                parts_d.append(docs[lo:hi])
-                parts_w.append(w[lo:hi].astype(np.float64) * count)
+                spans.append((lo, hi, count))
             offset += float(self.const[term]) * count
-        if not parts_d:
+        if not spans:
             return np.zeros(0, np.int32), np.zeros(0, np.float64)
-        if len(parts_d) == 1:
-            return parts_d[0], parts_w[0] + offset
-        all_d = np.concatenate(parts_d)
-        all_w = np.concatenate(parts_w)
-        if len(all_d) * 16 < self.n_docs:
-            uniq, inverse = np.unique(all_d, return_inverse=True)
-            return uniq.astype(np.int32), np.bincount(inverse, weights=all_w) + offset
-        dense = np.bincount(all_d, weights=all_w, minlength=self.n_docs)
-        hit = np.zeros(self.n_docs, dtype=bool)
-        hit[all_d] = True
-        uniq = np.flatnonzero(hit).astype(np.int32)
-        return uniq, dense[uniq] + offset
+        if len(spans) == 1:
+            lo, hi, count = spans[0]
+            # float64(weight) * count in one pass; adding a zero offset changes nothing
+            single = np.multiply(w[lo:hi], count, dtype=np.float64)
+            return docs[lo:hi], (single + offset if offset else single)
+        total = sum(hi - lo for lo, hi, _ in spans)
+        all_d = np.empty(total, dtype=docs.dtype)
+        all_w = np.empty(total, dtype=np.float64)
+        at = 0
+        for lo, hi, count in spans:
+            end = at + hi - lo
+            all_d[at:end] = docs[lo:hi]
+            if count == 1.0:
+                all_w[at:end] = w[lo:hi]  # exact: float64(w) * 1.0 == float64(w)
+            else:
+                np.multiply(w[lo:hi], count, out=all_w[at:end], dtype=np.float64)
+            at = end
+        # Each term's docs are ascending, so a stable sort merges the runs (timsort:
+        # O(n log terms)) and keeps, per doc, the terms in query order: the sums
+        # below add up in the same order as a bincount over all_d would.
+        order = np.argsort(all_d, kind="stable")
+        merged = all_d[order]
+        first = np.empty(total, dtype=bool)
+        first[0] = True
+        np.not_equal(merged[1:], merged[:-1], out=first[1:])
+        group = np.cumsum(first.view(np.uint8), dtype=np.int32)
+        group -= 1
+        sums = np.bincount(group, weights=all_w[order])
+        return merged[first], (sums + offset if offset else sums)
 
     def lookup(self, docs: np.ndarray, scored_docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores of `docs` given a sparse (ascending docs, scores) result; 0 where absent."""
         if len(scored_docs) == 0:
             return np.zeros(len(docs))
-        pos = np.searchsorted(scored_docs, docs)
-        pos = np.minimum(pos, len(scored_docs) - 1)
-        found = scored_docs[pos] == docs
-        return np.where(found, scores[pos], 0.0)
+        # scatter into a zeroed per-thread buffer of all docs, gather, zero again:
+        # O(len(docs) + len(scored_docs)), where a search would be O(len(docs) log ...)
+        dense = getattr(self._local, "dense", None)
+        if dense is None:
+            dense = self._local.dense = np.zeros(self.n_docs)
+        where = scored_docs.astype(np.intp)  # converted once for both scatters
+        dense[where] = scores
+        try:
+            return dense[docs]
+        finally:
+            dense[where] = 0.0

@@ -9,10 +9,30 @@ the slow way with rank-bm25 (`tests/test_bm25_parity.py`)::
 
 where S, P and T are BM25 scores (rank-bm25's ``get_scores`` with query
 term ``t`` counted ``w_t`` times) over the sentences, the paragraphs and the
-article titles. Only sentences that match the query themselves (S > 0) are
-candidates: the quote must contain what was asked, while its neighbours,
-paragraph and title say whether it is *about* what was asked. News needs this:
-"He further said that ..." names its speaker only in the sentence before.
+article titles; a unit that holds none of the query terms scores 0 (which
+only differs from rank-bm25 for BM25Plus, whose constant share every
+document gets). `tests/test_ranking.py` recomputes all of it from the
+texts of a small corpus, typo stand-ins included. Only sentences that match
+the query themselves (S > 0) are candidates: the quote must contain what was
+asked, while its neighbours, paragraph and title say whether it is *about*
+what was asked. News needs this: "He further said that ..." names its
+speaker only in the sentence before.
+
+The query-term weights ``w_t`` (`SearchIndex._weighted_terms`): the number
+of times ``t`` occurs in the question, a name (a capitalised word inside the
+question) counting ``name_boost``; plus, for a question word that is not in
+the vocabulary, ``typo`` for each term of its nearest indexed words (at most
+``typo_expansions`` of them, `index.spelling`), so a fractional ``w_t`` is
+rank-bm25's score of ``t`` times ``w_t``.
+
+The defaults were chosen on the ``tune`` half of the SQuAD benchmark
+(`bench/quality.py`, results in ``bench/results/quality.md``): a near-binary
+term frequency (k1 0.3) with strong length normalisation (b 0.9), the
+paragraph weighing 1.25 and the title 0.6, a small share of the neighbours,
+and a stand-in for an unknown word weighing as much as the word itself.
+Names weighing more (``name_boost`` 1.5) lost there, so it stays 1; a
+phrase-proximity bonus gained 0.003 R@1 on tune for a quarter of the
+question rate (it needs the texts of the candidates), so it is not in.
 
 Then: sentences holding an excluded term are dropped; for quoted phrases the
 sentence must contain the phrase words adjacent and in order; identical
@@ -23,22 +43,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from .bm25 import BM25Params
 from .postings import Field
 
-FULL_SORT_LIMIT = 4096
+FULL_SORT_LIMIT = 512  # candidates up to this many are sorted whole; above, only the top m
 
 
 @dataclass(frozen=True, slots=True)
 class RankingParams:
+    """The weights of the ranking model (module docstring); defaults chosen on SQuAD ``tune``."""
+
     bm25: BM25Params = field(default_factory=BM25Params)
-    neighbour: float = 0.0
-    paragraph: float = 0.0
-    title: float = 0.0
+    neighbour: float = 0.05
+    paragraph: float = 1.25
+    title: float = 0.6
     name_boost: float = 1.0
+    typo: float = 1.0          # weight of a stand-in for an unknown question word (0: off)
+    typo_expansions: int = 2   # stand-ins per unknown word (index.spelling)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +110,16 @@ class Ranker:
         return ids, total
 
     def _neighbours(self, ids: np.ndarray, own: np.ndarray) -> np.ndarray:
-        n = len(self.sent_para)
-        out = np.zeros(len(ids))
+        # neighbour scores: only matching neighbours have S > 0, and they are all in `ids`;
+        # ids ascending, so sentence s-1 / s+1 is a candidate exactly when it sits right
+        # before / after s in `ids` (O(n) shifts, no search)
         para = self.sent_para[ids]
-        for step in (-1, 1):
-            nb = ids.astype(np.int64) + step
-            valid = (nb >= 0) & (nb < n)
-            nbc = np.clip(nb, 0, n - 1)
-            valid &= self.sent_para[nbc] == para
-            # neighbour scores: only matching neighbours have S > 0, and they are all in `ids`
-            pos = np.clip(np.searchsorted(ids, nbc), 0, len(ids) - 1)
-            found = valid & (ids[pos] == nbc)
-            out += np.where(found, own[pos], 0.0)
-        return out
+        adjacent = (np.diff(ids) == 1) & (para[1:] == para[:-1])
+        prev = np.zeros(len(ids))
+        prev[1:] = np.where(adjacent, own[:-1], 0.0)
+        nxt = np.zeros(len(ids))
+        nxt[:-1] = np.where(adjacent, own[1:], 0.0)
+        return prev + nxt
 
     def exclude(self, ids: np.ndarray, scores: np.ndarray,
                 excluded: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -115,24 +137,33 @@ class Ranker:
             ids, scores = ids[keep], scores[keep]
         return ids, scores
 
+    @cached_property
+    def duplicates(self) -> "Duplicates":
+        """Which sentences share their text with another (built once; `SearchIndex.load` warms it)."""
+        return Duplicates(self.sent_hash)
+
     def page(self, ids: np.ndarray, scores: np.ndarray, offset: int, k: int,
              accept: Callable[[int], bool] | None = None) -> Ranked:
         """The hits `offset..offset+k` in rank order, identical texts collapsed.
 
+        `ids` are ascending (as `score`, `exclude` and `require` return them).
         `accept` (a phrase check) filters sentences lazily, in rank order.
+        Cost: a few numpy passes over the candidates (the total, the cut) and
+        Python only over the top few dozen; identical texts are looked up in
+        `Duplicates` instead of hashing every candidate.
         """
         if accept is not None:
             order = _order(ids, scores, len(ids))
             keep = np.array([accept(int(ids[i])) for i in order], dtype=bool)
-            chosen = order[keep]
+            chosen = np.sort(order[keep])
             ids, scores = ids[chosen], scores[chosen]
-        hashes = self.sent_hash[ids]
-        total = int(len(np.unique(hashes)))
+        dups = self.duplicates
+        total = dups.count_distinct(ids)
         need = offset + k
-        m = min(len(ids), max(need * 4, 64))
+        m = min(len(ids), need + 16)
         while True:
             order = _order(ids, scores, m)
-            groups = _collapse(order, hashes[order])
+            groups = _collapse(order, self.sent_hash[ids[order]])
             if len(groups) >= need or m >= len(ids):
                 break
             m = min(len(ids), m * 4)
@@ -140,22 +171,86 @@ class Ranker:
         return Ranked(
             ids=tuple(int(ids[g[0]]) for g in chosen),
             scores=tuple(float(scores[g[0]]) for g in chosen),
-            duplicates=tuple(tuple(int(ids[j]) for j in g[1:]) for g in chosen),
+            duplicates=tuple(dups.others(int(ids[g[0]]), ids, scores) for g in chosen),
             total=total,
         )
 
 
+class Duplicates:
+    """Sentences whose (normalised) text occurs more than once, grouped by text hash.
+
+    Identical texts have identical terms, so when one is a candidate all are:
+    a hit's duplicates are the other candidates of its group, in rank order,
+    and the number of distinct texts among the candidates is their number
+    minus the repeats, counted over the (few) candidates that have a twin.
+    Building it is one sort of the sentence hashes at load.
+    """
+
+    def __init__(self, sent_hash: np.ndarray) -> None:
+        self.sent_hash = sent_hash
+        n = len(sent_hash)
+        order = np.argsort(sent_hash)
+        hashes = np.asarray(sent_hash)[order]
+        same = hashes[1:] == hashes[:-1]
+        repeated = np.zeros(n, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        self.members = order[repeated]           # grouped by hash
+        self.member_hash = hashes[repeated]      # ascending
+        self.is_dup = np.zeros(n, dtype=bool)
+        self.is_dup[self.members] = True
+        self.sorted_members = np.sort(self.members)
+
+    def count_distinct(self, ids: np.ndarray) -> int:
+        """How many distinct texts the (ascending) sentences `ids` hold."""
+        if not len(self.members) or not len(ids):
+            return len(ids)
+        if len(ids) > 4 * len(self.members):  # many candidates: look the few twins up among them
+            pos = np.minimum(np.searchsorted(ids, self.sorted_members), len(ids) - 1)
+            twins = self.sorted_members[ids[pos] == self.sorted_members]
+        else:
+            twins = ids[self.is_dup[ids]]
+        if not len(twins):
+            return len(ids)
+        return len(ids) - len(twins) + len(np.unique(self.sent_hash[twins]))
+
+    def others(self, sid: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, ...]:
+        """The candidates (ascending `ids`) other than `sid` with its text, by (score desc, id asc)."""
+        if not self.is_dup[sid]:
+            return ()
+        h = self.sent_hash[sid]
+        lo = int(np.searchsorted(self.member_hash, h, side="left"))
+        hi = int(np.searchsorted(self.member_hash, h, side="right"))
+        group = self.members[lo:hi]
+        pos = np.minimum(np.searchsorted(ids, group), len(ids) - 1)
+        present = (ids[pos] == group) & (group != sid)
+        group, group_scores = group[present], scores[pos[present]]
+        return tuple(int(i) for i in group[np.lexsort((group, -group_scores))])
+
+
 def _order(ids: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:
-    """Positions of the top-m candidates by (score desc, id asc), ties at the cut all kept."""
+    """Positions of the top-m candidates by (score desc, id asc), in that order.
+
+    Above `FULL_SORT_LIMIT` candidates only the top m are sorted: a partition
+    finds the m-th best score, and of the candidates tied with it the ones
+    with the lowest ids make the cut.
+    """
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    m = min(m, n)
     if n > FULL_SORT_LIMIT and m < n:
         threshold = np.partition(scores, n - m)[n - m]
         sel = np.flatnonzero(scores >= threshold)
+        if len(sel) > m:  # ties at the cut
+            above = sel[scores[sel] > threshold]
+            tied = sel[scores[sel] == threshold]
+            want = m - len(above)  # >= 1: fewer than m scores exceed the m-th best
+            tied = tied[np.argpartition(ids[tied], want - 1)[:want]]
+            sel = np.concatenate([above, tied])
     else:
         sel = np.arange(n)
-    return sel[np.lexsort((ids[sel], -scores[sel]))]
+    return sel[np.lexsort((ids[sel], -scores[sel]))][:m]
 
 
 def _collapse(order: np.ndarray, hashes: np.ndarray) -> list[list[int]]:

@@ -5,13 +5,21 @@ they never wait for a rebuild or an addition and never see a half-built
 index. Writers (rebuild, upload, channel post) take one lock, build the new
 `SearchIndex` aside, and swap it in at the end. A failed rebuild leaves the
 old index serving. All methods are blocking: the bot calls them through
-``asyncio.to_thread``.
+``asyncio.to_thread``. With ``search_processes`` the searches themselves run in
+worker processes (`SearchProcesses`), and a rebuild always runs in a child
+process (`build_in_child`), so neither holds the bot's GIL.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import os
+import sqlite3
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +51,7 @@ class Added:
 
 
 class IndexService:
-    def __init__(self, corpus: Path, root: Path) -> None:
+    def __init__(self, corpus: Path, root: Path, search_processes: int = 0) -> None:
         self.corpus = corpus
         self.root = root
         self.index: SearchIndex | None = None
@@ -51,6 +59,7 @@ class IndexService:
         self._write = threading.Lock()
         self._rebuilding = False
         self.started_at = time.time()
+        self.searchers = SearchProcesses(root, search_processes) if search_processes > 0 else None
 
     # ----- reading -----------------------------------------------------------
     @property
@@ -64,7 +73,10 @@ class IndexService:
         return index
 
     def search(self, query: str, k: int = 5, offset: int = 0) -> SearchResult:
-        result = self.current().search(query, k=k, offset=offset)
+        index = self.current()
+        result = self.searchers.search(query, k, offset) if self.searchers is not None else None
+        if result is None:          # no search processes, or they failed: search in this one
+            result = index.search(query, k=k, offset=offset)
         self.questions_answered += 1
         return result
 
@@ -73,7 +85,13 @@ class IndexService:
         """Load the index, building it when missing, stale or unusable."""
         with self._write:
             self.index = open_index(self.corpus, self.root, log=log.info)
+            if self.searchers is not None:
+                self.searchers.start()
             return self.index
+
+    def close(self) -> None:
+        if self.searchers is not None:
+            self.searchers.close()
 
     @property
     def rebuilding(self) -> bool:
@@ -85,7 +103,8 @@ class IndexService:
             raise Busy("A reindex is already running.")
         self._rebuilding = True
         try:
-            new, report = SearchIndex.build(self.corpus, self.root)
+            report = build_in_child(self.corpus, self.root)
+            new = SearchIndex.load(self.root)
             old, self.index = self.index, new
             return report
         finally:
@@ -102,9 +121,17 @@ class IndexService:
                 if dup:
                     raise IngestError(f"This text is already indexed (article {dup}); nothing was added.")
             started = time.perf_counter()
-            path = write_new(self.corpus / UPLOAD_DIR, safe_name(name), data)
+            try:
+                path = write_new(self.corpus / UPLOAD_DIR, safe_name(name), data)
+            except OSError as exc:           # disk full, read-only corpus folder: nothing was written
+                raise IngestError(f"The file could not be saved ({_why(exc)}); nothing was added.") from exc
             articles = parse_upload(path.relative_to(self.corpus).as_posix(), data)
-            new, sentences = index.add_articles(articles, self.corpus)
+            try:
+                new, sentences = index.add_articles(articles, self.corpus)
+            except (OSError, sqlite3.Error) as exc:     # the new generation could not be written
+                with contextlib.suppress(OSError):
+                    path.unlink()                       # the corpus stays as the index knows it
+                raise IngestError(f"The index could not be updated ({_why(exc)}); nothing was added.") from exc
             self.index = new
             return Added(path, len(articles), sentences, [a.title for a in articles],
                          time.perf_counter() - started)
@@ -121,16 +148,151 @@ class IndexService:
         with self._write:
             index = self.current()
             existed = path.exists()
-            replace_file(path, data)
+            try:
+                replace_file(path, data)
+            except OSError as exc:           # disk full, read-only folder: an older version stays as it was
+                raise IngestError(f"The post could not be saved ({_why(exc)}).") from exc
             rel = path.relative_to(self.corpus).as_posix()
-            if existed or edited:
-                new, report = SearchIndex.build(self.corpus, self.root)
-                self.index = new
-                return Added(path, 1, report.sentences, [], time.perf_counter() - started)
-            articles = parse_upload(rel, data)
-            new, sentences = index.add_articles(articles, self.corpus)
+            try:
+                if existed or edited:
+                    new, report = SearchIndex.build(self.corpus, self.root)
+                    self.index = new
+                    return Added(path, 1, report.sentences, [], time.perf_counter() - started)
+                articles = parse_upload(rel, data)
+                new, sentences = index.add_articles(articles, self.corpus)
+            except (OSError, sqlite3.Error) as exc:
+                # the post is saved (a reindex or the next start indexes it); the old index serves
+                raise IngestError(f"The post was saved as {rel} but the index could not be updated "
+                                  f"({_why(exc)}); /reindex adds it once there is room.") from exc
             self.index = new
             return Added(path, 1, sentences, [a.title for a in articles], time.perf_counter() - started)
+
+
+# The rebuild runs in a child process: analysing a corpus is pure-Python CPU work, and in a thread
+# it would hold the GIL against the event loop (every await point waiting up to the 5 ms switch
+# interval), so questions asked meanwhile would wait for it. A child also runs on another core.
+# Its niceness makes it yield that core to the bot's answering when they compete.
+REBUILD_NICENESS = 10
+
+
+def build_in_child(corpus: Path, root: Path) -> BuildReport:
+    """`SearchIndex.build` in a fresh ("spawn") child process: writes a new generation of `root`
+    and switches CURRENT to it; the caller loads it. Errors are re-raised here."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process running threads
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_build_generation, corpus, root).result()
+
+
+def _build_generation(corpus: Path, root: Path) -> BuildReport:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(REBUILD_NICENESS)
+    _, report = SearchIndex.build(corpus, root)
+    return report
+
+
+class SearchProcesses:
+    """`SearchIndex.search` in worker processes, off the calling process's GIL.
+
+    In the bot, the event loop (updates, HTTP calls, rendering) and the searches share one
+    GIL, so their CPU adds up on one core; a search process runs on another. Each worker
+    memory-maps the generation that CURRENT names and reloads when CURRENT changes (a
+    rebuild, an upload, a channel post), so it never sees a half-written index; around a swap
+    it may answer from the new generation a moment before `IndexService.index` is swapped,
+    never from an older one than the disk holds. `search` returns None on any failure (the
+    caller then searches in-process): a crashed worker costs speed, never an answer.
+    """
+
+    WARN_EVERY = 60.0   # seconds between warnings about failing workers
+    RESTART_AFTER = 30.0  # seconds of in-process searching after a worker died, before a new pool
+
+    def __init__(self, root: Path, processes: int) -> None:
+        self.root = root
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._warned = 0.0
+        self._restart_at = 0.0
+        self.failures = 0
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.processes, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_start, initargs=(str(self.root),))
+            return self._pool
+
+    def start(self) -> None:
+        """Start the workers (each loads the index) without waiting for them."""
+        pool = self._executor()
+        for _ in range(self.processes):
+            pool.submit(_worker_ping)
+
+    def search(self, query: str, k: int, offset: int) -> SearchResult | None:
+        if self._pool is None and time.monotonic() < self._restart_at:
+            return None
+        pool = None
+        try:
+            pool = self._executor()
+            return pool.submit(_worker_search, query, k, offset).result()
+        except Exception as exc:  # noqa: BLE001 - any failure: the caller searches in-process
+            self.failures += 1
+            if isinstance(exc, BrokenProcessPool) and pool is not None:
+                with self._lock:        # a worker died: a fresh pool after RESTART_AFTER
+                    if self._pool is pool:
+                        self._pool = None
+                        self._restart_at = time.monotonic() + self.RESTART_AFTER
+                pool.shutdown(wait=False, cancel_futures=True)
+            now = time.monotonic()
+            if now - self._warned >= self.WARN_EVERY:
+                self._warned = now
+                log.warning("A search process failed (%s: %s); searching in the bot process "
+                            "(%d failures so far)", type(exc).__name__, exc, self.failures)
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+# State of a search worker process (see SearchProcesses).
+_worker_root: Path | None = None
+_worker_index: SearchIndex | None = None
+_worker_current: tuple[int, int, int] | None = None
+
+
+def _worker_start(root: str) -> None:
+    global _worker_root
+    _worker_root = Path(root)
+
+
+def _worker_ping() -> None:
+    _worker_loaded()
+
+
+def _worker_loaded() -> SearchIndex:
+    """The index CURRENT names, (re)loaded when CURRENT was replaced since the last load."""
+    global _worker_index, _worker_current
+    assert _worker_root is not None
+    st = os.stat(_worker_root / store.CURRENT)
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    if _worker_index is None or key != _worker_current:
+        old, _worker_index = _worker_index, SearchIndex.load(_worker_root)
+        _worker_current = key
+        if old is not None:
+            old.close()
+    return _worker_index
+
+
+def _worker_search(query: str, k: int, offset: int) -> SearchResult:
+    return _worker_loaded().search(query, k=k, offset=offset)
+
+
+def _why(exc: BaseException) -> str:
+    """An OSError's or SQLite error's reason in words ("No space left on device")."""
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
 
 
 __all__ = ["IndexService", "NotReady", "Busy", "Added", "IngestError", "store"]

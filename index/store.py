@@ -13,6 +13,7 @@ one. Stale folders from crashed writes are swept by the next write.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import sqlite3
@@ -37,6 +38,10 @@ CREATE TABLE sentences (
 CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL);
 CREATE TABLE skipped (path TEXT NOT NULL, line INTEGER, reason TEXT NOT NULL);
 """
+# Surface words and their counts, for spelling (index.spelling); an index built
+# before this table existed has none (spelling then derives it from the texts).
+WORDS_SCHEMA = "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;"
+SCHEMA += WORDS_SCHEMA + "\n"
 
 # Arrays of a generation and their dtypes; loading checks every one is present.
 ARRAYS: dict[str, type] = {
@@ -141,9 +146,32 @@ def load_arrays(folder: Path, mmap: bool = True) -> dict[str, np.ndarray]:
             raise IndexCorrupt(f"array {name} unreadable: {exc}") from exc
         if arr.dtype != dtype or arr.ndim != 1:
             raise IndexCorrupt(f"array {name} has dtype {arr.dtype}/{arr.ndim}d, expected {np.dtype(dtype)}")
-        arrays[name] = arr
+        # a plain ndarray view of the mapping: numpy.memmap slicing runs Python code
+        # (memmap.__getitem__/__array_finalize__) on every access, a cost per query term
+        arrays[name] = arr.view(np.ndarray) if isinstance(arr, np.memmap) else arr
     _check_shapes(arrays)
     return arrays
+
+
+def release(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> None:
+    """Drop the pages of these memory-mapped arrays from this process's resident set.
+
+    For arrays read once at load (term frequencies and lengths, which only
+    feed the BM25 weights) or read sparsely later (postings): the file stays
+    in the OS page cache, shared and reclaimable, and a later access just maps
+    the page again. Does nothing where ``madvise`` is unavailable.
+    """
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if advice is None:
+        return
+    for name in names:
+        base = getattr(arrays.get(name), "base", None)
+        mapping = getattr(base, "_mmap", None)
+        if mapping is not None:
+            try:
+                mapping.madvise(advice)
+            except (OSError, ValueError):
+                pass
 
 
 def _check_shapes(a: dict[str, np.ndarray]) -> None:

@@ -418,6 +418,9 @@ def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], di
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # listen() backlog (socketserver's default is 5): a client opening many connections at
+    # once (PTB's pool under a burst of replies) would otherwise see dropped SYNs/resets.
+    request_queue_size = 128
     api: FakeBotAPI
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # quiet disconnects
@@ -430,6 +433,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeTelegramBotAPI/1.0"
+    # TCP_NODELAY: headers and body go out as two writes; with Nagle on, the body waits for
+    # the client's delayed ACK of the headers (~40 ms per call on a keep-alive connection).
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
@@ -545,6 +551,11 @@ class FakeBotAPI:
         self._bot_properties: dict[str, Any] = {}
         #: Exceptions raised by the fake's own handlers (bugs in the fake); answered with 500.
         self.server_errors: list[BaseException] = []
+        # Benchmark support (bench/bot_load.py): when each update was queued and first
+        # handed out by getUpdates (time.time()), and observers of completed calls.
+        self._queued_at: dict[int, float] = {}
+        self._delivered_at: dict[int, float] = {}
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._api_get_me,
@@ -665,6 +676,7 @@ class FakeBotAPI:
             update = {"update_id": self._next_update_id, kind: copy.deepcopy(payload)}
             self._next_update_id += 1
             self._updates.append(update)
+            self._queued_at[update["update_id"]] = time.time()
             self._cond.notify_all()
             return copy.deepcopy(update)
 
@@ -896,8 +908,14 @@ class FakeBotAPI:
         chat_type: str = "private",
         mime_type: str | None = None,
         caption: str | None = None,
+        sender_chat: dict | None = None,
+        forward_origin: dict | None = None,
+        reply_to_message: dict | None = None,
     ) -> dict:
-        """Queue a ``message`` with a document; the bytes are downloadable via getFile."""
+        """Queue a ``message`` with a document; the bytes are downloadable via getFile.
+
+        ``sender_chat``, ``forward_origin`` and ``reply_to_message`` work as in
+        :meth:`send_message` (an anonymous admin, a forward, a reply)."""
         mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         with self._cond:
             stored = self._store_file(file_name, content, "documents", mime)
@@ -916,6 +934,18 @@ class FakeBotAPI:
                     "file_size": stored["file_size"],
                 },
             }
+            if sender_chat is not None:
+                self._register_chat(dict(sender_chat))
+                message["sender_chat"] = dict(sender_chat)
+                message["from"] = dict(
+                    GROUP_ANONYMOUS_BOT if sender_chat.get("id") == chat_id else CHANNEL_BOT
+                )
+            if forward_origin is not None:
+                message["forward_origin"] = forward_origin
+            if reply_to_message is not None:
+                replied = copy.deepcopy(self._as_message(reply_to_message))
+                replied.pop("reply_to_message", None)
+                message["reply_to_message"] = replied
             if caption is not None:
                 message["caption"] = caption
                 if ents := _auto_entities(caption):
@@ -950,6 +980,23 @@ class FakeBotAPI:
         with self._cond:
             return [copy.deepcopy(r) for r in self._sent
                     if chat_id is None or r["chat_id"] == chat_id]
+
+    def update_times(self, update_id: int) -> tuple[float | None, float | None]:
+        """``(queued, delivered)``: when the update was queued (``send_message``...) and when
+        a ``getUpdates`` first returned it (None if not yet), as ``time.time()`` values --
+        the same clock as the ``time`` of :meth:`calls` records."""
+        with self._cond:
+            return self._queued_at.get(update_id), self._delivered_at.get(update_id)
+
+    def add_listener(self, listener: Callable[[dict], None]) -> None:
+        """Call ``listener(call)`` after each API call has been answered, with the call
+        record (as in :meth:`calls`; not a copy: do not modify it). Runs on the server's
+        request thread, outside the lock; keep it short. Exceptions go to ``server_errors``."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[dict], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def pending_updates(self) -> list[dict]:
         """Updates queued but not yet confirmed by the bot (via getUpdates offset)."""
@@ -1200,6 +1247,11 @@ class FakeBotAPI:
             handler.close_connection = True
         else:
             self._send_json(handler, status, payload)
+        for listener in self._listeners:  # after answering: observers never delay the bot
+            try:
+                listener(call)
+            except Exception as exc:  # noqa: BLE001 - a broken observer must not kill the server
+                self.server_errors.append(exc)
 
     def _execute(self, call: dict, token: str, method: str,
                  params: dict) -> tuple[int, dict | None, bytes | None]:
@@ -1426,7 +1478,11 @@ class FakeBotAPI:
                 self._updates = keep  # updates of types not allowed are never delivered
                 remaining = deadline - time.monotonic()
                 if keep or remaining <= 0 or self._stopping.is_set():
-                    return copy.deepcopy(keep[:limit])
+                    batch = keep[:limit]
+                    now = time.time()
+                    for u in batch:
+                        self._delivered_at.setdefault(u["update_id"], now)
+                    return copy.deepcopy(batch)
                 self._cond.wait(remaining)
 
     def _bot_message(self, chat: dict, params: dict) -> dict:

@@ -11,6 +11,7 @@ from index import store
 from index.analysis import DEFAULT_ANALYZER
 from index.corpus import Article
 from index.engine import SearchIndex, open_index
+from index.ranking import RankingParams
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -76,6 +77,7 @@ def test_phrase_and_exclusion(seed: SearchIndex) -> None:
     assert with_ex and all("Tupolev" not in h.text for h in with_ex)
     assert any("Tupolev" in h.text for h in seed.search("Moscow", k=10).hits)
     assert seed.search("Moscow -Moscow").hits == ()
+    assert seed.search("Tupolev -Moscow").message == "Every matching sentence contains an excluded word."
 
 
 def test_paging_is_consistent(seed: SearchIndex) -> None:
@@ -95,6 +97,11 @@ def test_identical_sentences_come_back_once_with_their_sources(tmp_path: Path) -
     index, _ = SearchIndex.build(corpus, tmp_path / "i")
     hits = index.search("talks failed Minsk", k=5).hits
     assert len(hits) == 1 and index.search("talks failed Minsk").total == 1
+    # the context (paragraph, title) decides which copy is quoted; the other is listed
+    assert {hits[0].article.id, *(r.id for r in hits[0].also_in)} == {"a", "b"}
+    # with equal scores (no context), the first copy in corpus order is quoted
+    plain = SearchIndex.load(tmp_path / "i", RankingParams(neighbour=0.0, paragraph=0.0, title=0.0))
+    hits = plain.search("talks failed Minsk", k=5).hits
     assert hits[0].article.id == "a" and [r.id for r in hits[0].also_in] == ["b"]
 
 
@@ -177,6 +184,10 @@ def test_no_pickle_anywhere(seed: SearchIndex) -> None:
     for path in seed.generation.glob("*.npy"):
         np.load(path, allow_pickle=False)
     assert not list(seed.generation.glob("*.pkl")) and not list(seed.generation.glob("*.pickle"))
+
+
+def test_example_question_names_a_speaker(seed: SearchIndex) -> None:
+    assert seed.example_question() == "What did Lavrov say?"
 
 
 def test_boilerplate_file_adds_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,357 @@
+"""Typo tolerance and "did you mean": the indexed words closest to an unknown word.
+
+Why this exists
+---------------
+A question with one mistyped word ("what did Lavrof say about mediaton")
+otherwise loses exactly the words that matter most: names and rare terms.
+The index vocabulary holds *stems* ("mediat"), which are neither good targets
+for edit distance nor readable suggestions, so spelling works on a separate
+*lexicon* of surface words: every run of letters of the indexed texts,
+casefolded and accent-stripped like the analyzer does, with its number of
+occurrences. The build writes it to the ``words`` table of the index database
+(`count_words` says what is counted); an index built before that table existed
+gets it derived from its article texts on first use.
+
+Lookup
+------
+`Lexicon.near` finds every lexicon word within a small edit distance of a
+word. Distance is the *optimal string alignment* distance (Levenshtein plus
+swapping two adjacent letters as one edit, the commonest typing slip). How
+many edits a word may have depends on its length (`max_edits`): none below 4
+letters (too many short words are one edit apart), 1 for 4-5 letters, 2 from
+6 letters on.
+
+To stay fast at hundreds of thousands of words without a deletion index
+(SymSpell's distance-2 deletes cost tens of millions of entries), the words
+are bucketed by length, and only the buckets within `limit` of the word's
+length are looked at, through two necessary conditions evaluated in one
+vectorised numpy pass each: every edit removes at most one letter from either
+word's *set* of letters (a 32-bit mask per word, `np.bitwise_count`), and
+changes the letter *counts* by at most 2 in L1 norm (an insertion or deletion
+by 1, a swap by 0). The exact distance then runs on the survivors only, as a
+dynamic programme vectorised over all survivors of a bucket at once
+(`osa_distances`), dropping words as soon as a whole row exceeds the limit.
+The buckets are built lazily, on the first unknown word, since most questions
+have none. `bench/quality.py` measures lookups in a 300k-word lexicon
+(`bench/results/quality.md`; on the shared 2-core development machine,
+runs measured 1.2-1.9 ms median and 5-15 ms at the 95th percentile, depending
+on the load from other work).
+
+Use
+---
+* Search (`SearchIndex._weighted_terms`): a question word whose terms are not
+  in the vocabulary adds the terms of its nearest lexicon words (those at the
+  smallest distance found, the most frequent first, at most
+  ``RankingParams.typo_expansions``), each weighted ``RankingParams.typo``
+  times the word's count: a stand-in for the word typed. (Tune chose the
+  weight 1: a scaled-down stand-in did worse on questions with a typo.) A
+  question none of whose words is indexed gets no stand-ins, so no guessed
+  answer; the bot offers the suggestion instead.
+* "Did you mean" (`SearchIndex.suggest`): the same nearest word, written
+  with the typed word's capitalisation, replaces it in the question; a search
+  that used stand-ins reports the question it searched in
+  ``SearchResult.suggestion``.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_WORD = 3
+"""Shorter letter runs are not in the lexicon (and are never corrected)."""
+
+MIN_CORRECTED = 4
+"""Words shorter than this are never corrected: too many words are one edit apart."""
+
+WORD_RE = re.compile(r"[^\W\d_]+")
+"""A run of letters: the unit of the lexicon and of corrections."""
+
+_ACCENTS_RE = re.compile("[\u0300-\u036f]+")
+_BUCKETS = 32  # a..z, then other letters hashed into 6 more columns
+
+
+def fold(word: str) -> str:
+    """Casefold and strip Latin combining accents, as the analyzer does."""
+    lower = word.casefold()
+    if lower.isascii():
+        return lower
+    decomposed = unicodedata.normalize("NFD", lower)
+    return unicodedata.normalize("NFC", _ACCENTS_RE.sub("", decomposed))
+
+
+def letter_runs(text: str) -> list[str]:
+    """The letter runs of `text` as written (one C-level regex pass: the build counts these)."""
+    return WORD_RE.findall(text)
+
+
+def lexicon_counts(raw: Mapping[str, int]) -> Counter[str]:
+    """Counts of written letter runs -> lexicon counts (folded, short runs dropped)."""
+    out: Counter[str] = Counter()
+    for word, n in raw.items():
+        if len(word) >= MIN_WORD:
+            out[fold(word)] += n
+    return out
+
+
+def count_words(texts: Iterable[str]) -> Counter[str]:
+    """Lexicon counts of some texts."""
+    raw: Counter[str] = Counter()
+    for text in texts:
+        raw.update(letter_runs(text))
+    return lexicon_counts(raw)
+
+
+def max_edits(word: str) -> int:
+    """How many edits a typed word of this length may be away from what was meant."""
+    n = len(word)
+    if n < MIN_CORRECTED:
+        return 0
+    return 1 if n <= 5 else 2
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance of a and b, or ``limit + 1`` when it exceeds `limit`."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
+        return limit + 1
+    over = limit + 1
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        ca = a[i - 1]
+        cur = [i] + [0] * lb
+        best = i
+        for j in range(1, lb + 1):
+            v = prev[j - 1] + (ca != b[j - 1])
+            if prev[j] + 1 < v:
+                v = prev[j] + 1
+            if cur[j - 1] + 1 < v:
+                v = cur[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1] and prev2[j - 2] + 1 < v:
+                v = prev2[j - 2] + 1
+            cur[j] = v
+            if v < best:
+                best = v
+        if best > limit:
+            return over
+        prev2, prev = prev, cur
+    return min(prev[lb], over)
+
+
+def _bucket(ch: str) -> int:
+    o = ord(ch)
+    return o - 97 if 97 <= o <= 122 else 26 + o % (_BUCKETS - 26)
+
+
+def letter_counts(word: str) -> np.ndarray:
+    """The letter-count vector of one word (int16, `_BUCKETS` columns)."""
+    out = np.zeros(_BUCKETS, dtype=np.int16)
+    for ch in word:
+        out[_bucket(ch)] += 1
+    return out
+
+
+def _letter_mask(counts: np.ndarray) -> int:
+    return int(sum(1 << i for i in np.flatnonzero(counts)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Bucket:
+    """Words of one length: their letters (codes), letter counts and letter-set masks."""
+
+    words: list[str]
+    codes: np.ndarray   # (n, length) uint32 code points
+    counts: np.ndarray  # (n, _BUCKETS) int16
+    masks: np.ndarray   # (n,) uint32: bit i set when bucket i occurs
+
+    @classmethod
+    def of(cls, words: list[str]) -> "_Bucket":
+        length = len(words[0])
+        codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).reshape(len(words), length)
+        c = codes.astype(np.int64)
+        cols = np.where((c >= 97) & (c <= 122), c - 97, 26 + c % (_BUCKETS - 26))
+        rows = np.repeat(np.arange(len(words)), length)
+        flat = np.bincount(rows * _BUCKETS + cols.ravel(), minlength=len(words) * _BUCKETS)
+        counts = flat.reshape(len(words), _BUCKETS).astype(np.int16)
+        masks = ((counts > 0).astype(np.uint32) << np.arange(_BUCKETS, dtype=np.uint32)).sum(
+            axis=1, dtype=np.uint32)
+        return cls(words, codes, counts, masks)
+
+
+def osa_distances(word: str, codes: np.ndarray, limit: int) -> np.ndarray:
+    """`osa_distance(word, w, limit)` for many words of one length at once (rows of `codes`).
+
+    Row by row of the dynamic programme, vectorised over the words; the
+    insertion term, which runs along the row, is a running minimum
+    (``cur[j] = j + min_{l<=j}(t[l] - l)``).
+    """
+    n_words, n = codes.shape
+    over = limit + 1
+    out = np.full(n_words, over, dtype=np.int64)
+    if n_words == 0:
+        return out
+    a = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+    alive = np.arange(n_words)
+    cols = np.arange(n + 1, dtype=np.int64)
+    prev = np.broadcast_to(cols, (n_words, n + 1)).copy()
+    prev2 = prev
+    for i in range(1, len(a) + 1):
+        sub = prev[:, :-1] + (codes != a[i - 1])
+        t = np.empty_like(prev)
+        t[:, 0] = i
+        np.minimum(sub, prev[:, 1:] + 1, out=t[:, 1:])
+        if i > 1 and n > 1:
+            swap = (codes[:, :-1] == a[i - 1]) & (codes[:, 1:] == a[i - 2])
+            t[:, 2:] = np.where(swap, np.minimum(t[:, 2:], prev2[:, :-2] + 1), t[:, 2:])
+        cur = np.minimum.accumulate(t - cols, axis=1) + cols
+        keep = cur.min(axis=1) <= limit
+        if not keep.all():
+            alive, codes, cur, prev = alive[keep], codes[keep], cur[keep], prev[keep]
+            if not len(alive):
+                return out
+        prev2, prev = prev, cur
+    out[alive] = np.minimum(prev[:, n], over)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    word: str
+    distance: int
+    freq: int
+
+
+class Lexicon:
+    """Surface words with frequencies, searchable by edit distance (see the module docstring)."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.freq: dict[str, int] = {w: int(f) for w, f in counts.items() if len(w) >= MIN_WORD}
+        self._buckets: dict[int, _Bucket] | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.freq)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.freq
+
+    def _by_length(self) -> dict[int, _Bucket]:
+        buckets = self._buckets
+        if buckets is None:
+            with self._lock:
+                if self._buckets is None:
+                    groups: dict[int, list[str]] = {}
+                    for w in self.freq:
+                        groups.setdefault(len(w), []).append(w)
+                    self._buckets = {n: _Bucket.of(ws) for n, ws in groups.items()}
+                buckets = self._buckets
+        return buckets
+
+    def near(self, word: str, limit: int) -> list[Candidate]:
+        """Lexicon words within `limit` edits of `word` (itself excluded), nearest and commonest first."""
+        if limit <= 0:
+            return []
+        target = letter_counts(word)
+        mask = np.uint32(_letter_mask(target))
+        found: list[Candidate] = []
+        buckets = self._by_length()
+        for n in range(len(word) - limit, len(word) + limit + 1):
+            bucket = buckets.get(n)
+            if bucket is None:
+                continue
+            # each edit takes at most one letter away from either side's letter set ...
+            m = bucket.masks
+            sel = np.flatnonzero((np.bitwise_count(mask & ~m) <= limit) & (np.bitwise_count(m & ~mask) <= limit))
+            # ... and changes the letter counts by at most 2 (an insertion or deletion by 1)
+            l1 = np.abs(bucket.counts[sel] - target).sum(axis=1)
+            sel = sel[l1 <= 2 * limit - abs(n - len(word))]
+            if not len(sel):
+                continue
+            dist = osa_distances(word, bucket.codes[sel], limit)
+            for i, d in zip(sel.tolist(), dist.tolist()):
+                if 0 < d <= limit:
+                    other = bucket.words[i]
+                    found.append(Candidate(other, d, self.freq[other]))
+        found.sort(key=lambda c: (c.distance, -c.freq, c.word))
+        return found
+
+    def nearest(self, word: str, limit: int | None = None, most: int = 1,
+                keep: Callable[[str], bool] | None = None) -> list[Candidate]:
+        """The `most` commonest words at the smallest distance found (empty if none within the limit).
+
+        `keep` filters the words first (the engine keeps those with a term in the vocabulary).
+        """
+        found = self.near(word, max_edits(word) if limit is None else limit)
+        if keep is not None:
+            found = [c for c in found if keep(c.word)]
+        if not found:
+            return []
+        best = found[0].distance
+        return [c for c in found if c.distance == best][:most]
+
+
+def load_lexicon(conn: sqlite3.Connection) -> Lexicon:
+    """The lexicon of an index database: its ``words`` table, or derived from its texts."""
+    try:
+        return Lexicon(dict(conn.execute("SELECT word, freq FROM words")))
+    except sqlite3.OperationalError:  # built before the table existed
+        texts = (title + "\n" + text for title, text in conn.execute("SELECT title, text FROM articles"))
+        return Lexicon(count_words(texts))
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownWord:
+    """A letter run of the question whose terms are not in the vocabulary."""
+
+    start: int
+    end: int
+    typed: str   # as in the question
+    folded: str  # as looked up
+
+
+def unknown_words(text: str, terms_of: Callable[[str], list[str]],
+                  wanted: Callable[[str], bool]) -> list[UnknownWord]:
+    """Letter runs of `text` long enough to correct whose index terms are all unwanted.
+
+    `terms_of` is the analyzer (a stopword has no terms and is skipped);
+    `wanted(term)` says whether a term is searchable (in the vocabulary).
+    """
+    out: list[UnknownWord] = []
+    for m in WORD_RE.finditer(text):
+        typed = m.group()
+        if len(typed) < MIN_CORRECTED:
+            continue
+        terms = terms_of(typed)
+        if terms and not any(wanted(t) for t in terms):
+            out.append(UnknownWord(m.start(), m.end(), typed, fold(typed)))
+    return out
+
+
+def match_case(typed: str, word: str) -> str:
+    """`word` written the way `typed` was: UPPER, Capitalised or lower."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def replace_words(text: str, replacements: list[tuple[UnknownWord, str]]) -> str:
+    """`text` with each unknown word's span replaced (case matched)."""
+    out: list[str] = []
+    pos = 0
+    for unknown, word in sorted(replacements, key=lambda r: r[0].start):
+        out.append(text[pos:unknown.start])
+        out.append(match_case(unknown.typed, word))
+        pos = unknown.end
+    out.append(text[pos:])
+    return "".join(out)
