@@ -175,7 +175,11 @@ def span_label(result: SearchResult) -> str:
 
 def header(result: SearchResult, limit: int = MAX_MESSAGE) -> Fragment:
     question = shorten(" ".join(result.query.split()), min(MAX_QUERY_ECHO, limit // 4))
-    return text(f"{span_label(result)} for ") + tag("i", text(question)) + text(":")
+    head = text(f"{span_label(result)} for ") + tag("i", text(question))
+    if result.suggestion:  # unknown words were matched to close ones: say what was searched
+        searched = shorten(result.suggestion, min(MAX_QUERY_ECHO, limit // 4))
+        head = head + text(" (searched as ") + tag("i", text(searched)) + text(")")
+    return head + text(":")
 
 
 def pack(blocks: Sequence[Fragment], limit: int = MAX_MESSAGE, sep: Fragment = Fragment("\n\n", 2)) -> list[str]:
@@ -277,7 +281,8 @@ def answer_plain(result: SearchResult, suggestion: str | None = None, bold: Mark
         reason = result.message or "No sentence matches the question."
         out = f"Nothing found for “{result.query}”. {reason}"
         return out + (f"\nDid you mean “{suggestion}”?" if suggestion else "")
-    lines = [f"{span_label(result)} for “{result.query}”:", ""]
+    searched = f" (searched as “{result.suggestion}”)" if result.suggestion else ""
+    lines = [f"{span_label(result)} for “{result.query}”{searched}:", ""]
     lines += [plain_hit(h, bold) + "\n" for h in result.hits]
     return "\n".join(lines).rstrip()
 

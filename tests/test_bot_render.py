@@ -159,3 +159,12 @@ def test_plain_text_for_the_console() -> None:
 ])
 def test_shorten(value: str, limit: int, expected: str) -> None:
     assert render.shorten(value, limit) == expected
+
+
+def test_a_typo_corrected_search_says_what_was_searched() -> None:
+    from dataclasses import replace
+    res = replace(result([make_hit("Lavrov said so.")], query="Lavrof <said>"), suggestion="Lavrov <said>")
+    first = render.answer_html(res)[0]
+    assert "(searched as <i>Lavrov &lt;said&gt;</i>)" in first
+    assert "(searched as “Lavrov <said>”)" in render.answer_plain(res)
+    assert "searched as" not in render.answer_html(result([make_hit("Lavrov said so.")]))[0]
