@@ -284,7 +284,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
             f"{'never answered' if k == '0' else k} {v:,}" for k, v in r["send_statuses"].items()) + " |",
         f"| bot log: sendMessage retried after a 5xx / after a timeout (bot/retry.py) | "
         f"{r['bot_network_retries'] - r['bot_timeout_retries']} / {r['bot_timeout_retries']} |",
-        f"| … of which not after an injected fault (the local HTTP connection failed) | "
+        f"| … of which not after an injected fault (other network errors) | "
         f"{len(r['bot_other_retries'])}" + (": " + "; ".join(sorted(set(r["bot_other_retries"])))[:400]
                                              if r["bot_other_retries"] else "") + " |",
         f"| bot log: waits after a 429 (AIORateLimiter) | {r['bot_flood_waits']} |",
@@ -301,8 +301,12 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         "What grows with use is bounded by design: the buttons' question store is an LRU of 10,000 "
         "questions (`bot/state.py`, about 3 KB each with the sentences a page showed: the steady climb "
         "in the samples above), the per-user limiter keeps at most 50,000 users (off here), and PTB keeps no per-update state. A run of "
-        f"{r['questions']:,} questions fills the LRU to {min(r['questions'] + 200, 10_000):,}, so the end "
-        "figure is close to the most this bot holds.",
+        f"{r['questions']:,} questions fills the LRU to {min(r['questions'] + 200, 10_000):,}"
+        + (", so the end figure holds it at its largest. " if r["questions"] + 200 >= 10_000 else
+           " of its 10,000. ") +
+        "Beyond it, the analyzer's word caches "
+        "(`index/analysis.py`, 300,000 entries each, cleared when full) keep every new word asked, "
+        "and each soak question carries one (its tag).",
         "",
     ]
     return "\n".join(lines)
