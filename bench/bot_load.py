@@ -37,10 +37,18 @@ Phases (each measures the same 5,000 questions):
    the unique word, asked once "Reindex done" arrived, is answered from the
    new article.
 
-Run: ``make bench-bot`` or ``.venv/bin/python bench/bot_load.py`` (about 3
-minutes). ``--profile`` also samples the bot process with py-spy during each
-phase and writes the top functions. Figures go to `bench/results/bot_load.md`
-(between the ``figures`` markers; notes outside them are kept) and
+CPU is accounted per phase for the bot's main process, its children (the
+search process, a rebuild), this process (fake server and load) and the rest
+of the machine. The machine has 2 cores, so another job on it takes the bot's
+core: before each phase the benchmark waits (up to ``--quiet-timeout``) until
+other processes use less than ``--quiet`` cores, and the table shows what they
+used during the phase.
+
+Run: ``make bench-bot`` or ``.venv/bin/python bench/bot_load.py`` (about 2
+minutes plus the index build). ``--profile`` also samples the bot's main
+process with py-spy (``--gil``) during each phase and summarises where its
+Python CPU went. Figures go to `bench/results/bot_load.md` (between the
+``figures`` markers; notes outside them are kept) and
 `bench/results/bot_load.json`.
 """
 from __future__ import annotations
@@ -48,6 +56,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -154,14 +163,14 @@ class Tracker:
         api.add_listener(self.listen)
 
     def ask(self, n: int, text: str, phase: str) -> Question:
-        update = self.api.send_message(
-            f"/ask {text}", chat_id=chat_id(n), user_id=user_id(n), chat_type="group",
-            username=f"reader{n}", first_name=f"Reader{n}")
-        message = update["message"]
-        q = Question(message["chat"]["id"], message["message_id"], update["update_id"], phase, text,
-                     time.perf_counter())
-        q.queued = self.api.update_times(q.update_id)[0] or time.time()
-        with self.cond:
+        with self.cond:     # held until registered: the reply can come back within milliseconds
+            update = self.api.send_message(
+                f"/ask {text}", chat_id=chat_id(n), user_id=user_id(n), chat_type="group",
+                username=f"reader{n}", first_name=f"Reader{n}")
+            message = update["message"]
+            q = Question(message["chat"]["id"], message["message_id"], update["update_id"], phase,
+                         text, time.perf_counter())
+            q.queued = self.api.update_times(q.update_id)[0] or time.time()
             self.questions[(q.chat, q.message_id)] = q
         return q
 
@@ -262,6 +271,16 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return own, children
 
 
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def children_of(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -304,8 +323,81 @@ class Meter:
                 "updates_per_getupdates": sum(k * v for k, v in polls.items()) / n_polls if n_polls else None}
 
 
+def quiet_harness() -> None:
+    """No garbage-collector pauses in this process while measuring: it holds every call the fake
+    recorded (tens of thousands of dicts), and a full collection stalls the fake server for
+    hundreds of milliseconds, which the bot's replies would wait out and the figures would show
+    as the bot's latency. The recorded objects are frozen out of collection instead."""
+    gc.enable()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+
+
+def wait_quiet(pid: int, limit: float, timeout: float) -> float:
+    """Wait until the rest of the machine (not the bot, not this process) used less than `limit`
+    cores over a second, for at most `timeout` seconds; returns the seconds waited. The machine
+    has 2 cores: another job on it takes the bot's core and the figures measure that job."""
+    started = time.monotonic()
+    said = False
+    while True:
+        a = (*cpu_seconds(pid), time.process_time(), machine_cpu(), time.monotonic())
+        time.sleep(1.0)
+        b = (*cpu_seconds(pid), time.process_time(), machine_cpu(), time.monotonic())
+        main, children, own, machine, wall = (y - x for x, y in zip(a, b))
+        other = (machine - main - children - own) / wall
+        waited = time.monotonic() - started
+        if other < limit or waited >= timeout:
+            if other >= limit:
+                print(f"  the machine is still busy ({other:.2f} cores used by other processes); "
+                      "measuring anyway", file=sys.stderr)
+            return waited
+        if not said:
+            print(f"  waiting for other processes to leave the CPU ({other:.2f} cores busy) ...",
+                  file=sys.stderr)
+            said = True
+
+
+class CpuSampler:
+    """Every `every` seconds: CPU cores used by the bot, its children, this process and the rest of
+    the machine since the previous sample (to see whether a latency spike was the machine's)."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self.pid, self.every = pid, every
+        self.samples: list[dict] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _read(self) -> tuple[float, ...]:
+        return (time.time(), *cpu_seconds(self.pid), time.process_time(), machine_cpu())
+
+    def _run(self) -> None:
+        last = self._read()
+        while not self._stop.wait(self.every):
+            try:
+                now = self._read()
+            except OSError:
+                return
+            dt_ = now[0] - last[0]
+            main, children, fake, machine = ((b - a) / dt_ for a, b in zip(last[1:], now[1:]))
+            self.samples.append({"t": now[0], "bot": main, "children": children, "fake": fake,
+                                 "other": max(0.0, machine - main - children - fake)})
+            last = now
+
+    def __enter__(self) -> "CpuSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 class Profiler:
-    """py-spy record on the bot process for one phase (raw collapsed stacks, per thread)."""
+    """py-spy record on the bot's main process for one phase (raw collapsed stacks, per thread).
+
+    ``--gil``: only samples where a thread holds the GIL, i.e. where the process's Python CPU
+    goes -- the one core its event loop and threads share."""
 
     def __init__(self, pid: int, out: Path, enabled: bool) -> None:
         self.pid, self.out, self.enabled = pid, out, enabled
@@ -318,9 +410,9 @@ class Profiler:
                 raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
             self.proc = subprocess.Popen(
                 [self.exe, "record", "--pid", str(self.pid), "--rate", "200", "--format", "raw",
-                 "--threads", "--nonblocking", *(["--gil"] if os.environ.get("BOT_LOAD_PROFILE_GIL") else []),
+                 "--threads", "--nonblocking", "--gil",
                  "--output", str(self.out)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                stdout=subprocess.DEVNULL, stderr=open(self.out.with_suffix(".log"), "w"))
             time.sleep(0.5)
         return self
 
@@ -336,7 +428,7 @@ class Profiler:
 
 def summarize_profile(path: Path, top: int = 12) -> dict:
     """Samples per thread, and the functions with the most samples (self and inclusive)."""
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:
         return {}
     threads: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
@@ -372,14 +464,15 @@ def _short(frame: str) -> str:
 
 
 def _thread_label(thread: str, frames: list[str]) -> str:
-    text = ";".join(frames[1:4])
-    if "index/service.py" in ";".join(frames) and "rebuild" in ";".join(frames):
-        return "rebuild (worker thread)"
-    if "run_forever" in ";".join(frames) or "run_polling" in text:
-        return "event loop"
-    if "_worker" in ";".join(frames) and "thread.py" in ";".join(frames):
+    """py-spy's "thread (tid): Name" as a role."""
+    name = thread.split(": ", 1)[-1]
+    if name == "MainThread":
+        return "event loop (main thread)"
+    if name.startswith("asyncio_"):
         return "to_thread workers"
-    return thread.split(" ")[0] if thread else "?"
+    if name in ("QueueFeederThread",) or "_ExecutorManagerThread" in ";".join(frames):
+        return "search-process plumbing"
+    return name
 
 
 def _bucket(funcs: list[str]) -> str:
@@ -387,6 +480,8 @@ def _bucket(funcs: list[str]) -> str:
     joined = ";".join(funcs)
     if "index/service.py" in joined and "rebuild" in joined:
         return "index rebuild"
+    if "concurrent/futures/process.py" in joined or "multiprocessing/" in joined:
+        return "search-process plumbing (pickling, pipes)"
     if "engine.py" in joined or "ranking.py" in joined:
         return "search (index/)"
     if "render.py" in joined:
@@ -480,12 +575,12 @@ def closed_loop(tracker: Tracker, questions: list[str], phase: str, timeout: flo
 
 
 def paced(tracker: Tracker, questions: list[str], phase: str, rate: float,
-          keep_going=lambda: False, stop=threading.Event()) -> int:
+          keep_going=lambda: False, stop: threading.Event | None = None) -> int:
     """Ask at `rate` questions/s (open loop, round-robin over the chats) until the list is done
     and `keep_going()` is false (the list is reused when it runs out); returns how many."""
     started = time.perf_counter()
     i = 0
-    while (i < len(questions) or keep_going()) and not stop.is_set():
+    while (i < len(questions) or keep_going()) and not (stop is not None and stop.is_set()):
         target = started + i / rate
         delay = target - time.perf_counter()
         if delay > 0:
@@ -512,6 +607,8 @@ def run(args: argparse.Namespace) -> dict:
     corpus, index_dir = work / "corpus", work / "index"
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index_dir, ignore_errors=True)
+    for old in work.glob("profile-*.txt"):
+        old.unlink()
     shutil.copytree(corpus_gen.DATA / "corpus-100k", corpus)
     print(f"corpus: {manifest['generated_sentences']} sentences, {manifest['articles']} articles -> {work}",
           file=sys.stderr)
@@ -537,23 +634,44 @@ def run(args: argparse.Namespace) -> dict:
         api.wait_until_polling(30)
         pid = bot.proc.pid
         print(f"bot pid {pid} ready; warming up with {WARMUP} questions", file=sys.stderr)
+        sampler = CpuSampler(pid).__enter__()
         closed_loop(tracker, warm, "warmup", timeout=120)
 
         if "saturation" in args.phases:
+            wait_quiet(pid, args.quiet, args.quiet_timeout)
+            quiet_harness()
             run_saturation(tracker, questions, pid, work, args, results, profiles)
         if "paced" in args.phases:
+            wait_quiet(pid, args.quiet, args.quiet_timeout)
+            quiet_harness()
             run_paced(tracker, questions, pid, work, args, results, profiles)
         if "reindex" in args.phases:
+            wait_quiet(pid, args.quiet, args.quiet_timeout)
+            quiet_harness()
             results["phases"]["reindex"] = reindex_phase(api, tracker, bot, questions, corpus, work, args)
             profiles["reindex"] = summarize_profile(work / "profile-reindex.txt")
             report_phase("reindex", results["phases"]["reindex"])
+        results["rss_mb"] = {"bot": rss_mb(pid), "children": [rss_mb(c) for c in children_of(pid)]}
     finally:
+        gc.enable()
+        if "sampler" in locals():
+            sampler.__exit__()
+            results["cpu_samples"] = sampler.samples
         code = bot.stop()
         api.stop()
         results["bot_exit_code"] = code
         results["fake_server_errors"] = [repr(e) for e in api.server_errors]
         results["bot_errors"] = [line for line in bot.lines if " ERROR " in line][:20]
-        if not args.keep and not args.workdir:
+        if args.keep or args.workdir:       # for a closer look: every question, CPU every 0.5 s
+            (work / "bot.log").write_text(bot.log + "\n", encoding="utf-8")
+            (work / "cpu.json").write_text(json.dumps(results.get("cpu_samples", [])), encoding="utf-8")
+            with open(work / "questions.jsonl", "w", encoding="utf-8") as fh:
+                for q in tracker.questions.values():
+                    fh.write(json.dumps({"phase": q.phase, "chat": q.chat, "queued": q.queued,
+                                         "delivered": q.delivered, "replies": q.replies,
+                                         "kinds": q.kinds}) + "\n")
+            print(f"kept {work}", file=sys.stderr)
+        else:
             shutil.rmtree(work, ignore_errors=True)
     results.update(profiles=profiles, index_build_s=build_s, manifest=manifest,
                    unmatched_replies=len(tracker.unmatched), failed_calls=tracker.failed_calls[:20],
@@ -636,7 +754,8 @@ def reindex_phase(api: FakeBotAPI, tracker: Tracker, bot: BotProcess, questions:
     res["reindex_replies"] = [x[:200] for _, x in tracker.admin_replies]
     res["new_word_before"] = _mentions_new(before)
     res["new_word_after"] = _mentions_new(after)
-    res["new_index_live"] = bool(done_at) and res["new_word_after"] and not res["new_word_before"]
+    res["reindex_ok"] = bool(res["reindex_report"]) and res["reindex_report"].startswith("Reindex done")
+    res["new_index_live"] = res["reindex_ok"] and res["new_word_after"] and not res["new_word_before"]
     return res
 
 
@@ -747,9 +866,10 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
         "Latency: the update queued at the fake → the bot's `sendMessage` reply arriving at the fake "
         "(both stamped by the fake). *Bot part*: from the `getUpdates` that handed the update over "
         "to the reply. *Answered/s*: answered questions / (first queued → last reply). Lost = no "
-        "successful reply quoting the question; dup = more than one. CPU: the bot process (all its "
-        "threads), this process (fake Bot API server and load generator), and everything else on "
-        "the machine (/proc/stat), in cores busy per wall second.",
+        "successful reply quoting the question; dup = more than one. CPU, in cores busy per wall "
+        "second: the bot's main process (event loop and threads) + its children (the search "
+        "process, the rebuild), this process (fake Bot API server and load generator), and "
+        "everything else on the machine (/proc/stat).",
         "",
         "Bot API calls per phase: " + "; ".join(
             f"{name}: " + ", ".join(f"{m} {n:,}" for m, n in r.get("api_calls", {}).items())
@@ -771,12 +891,18 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
     for g in goals:
         lines.append(f"- {g['goal']}: **{g['measured']}** — {'met' if g['met'] else 'MISSED'}")
     lines.append("")
+    rss = results.get("rss_mb") or {}
+    if rss.get("bot"):
+        lines.append(f"Resident memory at the end: bot main process {rss['bot']:.0f} MB, its children "
+                     + (", ".join(f"{m:.0f} MB" for m in rss["children"] if m) or "none") + ".")
+        lines.append("")
     lines.append(f"Other checks: {results['n_failed_calls']} failed `sendMessage` calls, "
                  f"{results['unmatched_replies']} replies not quoting a question, "
                  f"{len(results['bot_errors'])} ERROR log lines, bot exit code {results['bot_exit_code']}, "
                  f"{len(results['fake_server_errors'])} fake-server errors.")
     if any(results["profiles"].values()):
-        lines += ["", "py-spy samples of the bot process (200 Hz, `--nonblocking`, all threads):", ""]
+        lines += ["", "py-spy samples of the bot's main process (`py-spy record --gil --rate 200 "
+                  "--nonblocking`: the thread holding the GIL):", ""]
         for name, prof in results["profiles"].items():
             if not prof:
                 continue
@@ -839,6 +965,10 @@ def main() -> int:
     ap.add_argument("--phases", default="saturation,paced,reindex",
                     type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
                     help="which phases to run (default: saturation,paced,reindex)")
+    ap.add_argument("--quiet", type=float, default=0.15,
+                    help="before each phase wait until other processes use fewer cores than this")
+    ap.add_argument("--quiet-timeout", type=float, default=120.0,
+                    help="wait at most this many seconds for a quiet machine (then measure anyway)")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/")
     args = ap.parse_args()
     started = time.perf_counter()

@@ -74,7 +74,8 @@ class IndexService:
 
     def search(self, query: str, k: int = 5, offset: int = 0) -> SearchResult:
         index = self.current()
-        result = self.searchers.search(query, k, offset) if self.searchers is not None else None
+        result = (self.searchers.search(index.generation.name, query, k, offset)
+                  if self.searchers is not None else None)
         if result is None:          # no search processes, or they failed: search in this one
             result = index.search(query, k=k, offset=offset)
         self.questions_answered += 1
@@ -104,6 +105,8 @@ class IndexService:
         self._rebuilding = True
         try:
             report = build_in_child(self.corpus, self.root)
+            if self.searchers is not None:
+                self.searchers.start()      # they load the new generation while this one does
             new = SearchIndex.load(self.root)
             old, self.index = self.index, new
             return report
@@ -223,18 +226,21 @@ class SearchProcesses:
             return self._pool
 
     def start(self) -> None:
-        """Start the workers (each loads the index) without waiting for them."""
-        pool = self._executor()
-        for _ in range(self.processes):
-            pool.submit(_worker_ping)
+        """Start the workers (each loads the index) without waiting for them. Called again after
+        a new generation was written, it makes them start loading it in the background."""
+        with contextlib.suppress(Exception):
+            pool = self._executor()
+            for _ in range(self.processes):
+                pool.submit(_worker_ping)
 
-    def search(self, query: str, k: int, offset: int) -> SearchResult | None:
+    def search(self, generation: str, query: str, k: int, offset: int) -> SearchResult | None:
+        """Search in a worker, from `generation` (the caller's) or a newer one; None on failure."""
         if self._pool is None and time.monotonic() < self._restart_at:
             return None
         pool = None
         try:
             pool = self._executor()
-            return pool.submit(_worker_search, query, k, offset).result()
+            return pool.submit(_worker_search, generation, query, k, offset).result()
         except Exception as exc:  # noqa: BLE001 - any failure: the caller searches in-process
             self.failures += 1
             if isinstance(exc, BrokenProcessPool) and pool is not None:
@@ -257,10 +263,13 @@ class SearchProcesses:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-# State of a search worker process (see SearchProcesses).
+# State of a search worker process (see SearchProcesses). Only its main thread searches; a
+# loader thread prepares the next generation meanwhile.
 _worker_root: Path | None = None
 _worker_index: SearchIndex | None = None
-_worker_current: tuple[int, int, int] | None = None
+_worker_next: SearchIndex | None = None
+_worker_loader: threading.Thread | None = None
+_worker_failed: str | None = None
 
 
 def _worker_start(root: str) -> None:
@@ -269,25 +278,79 @@ def _worker_start(root: str) -> None:
 
 
 def _worker_ping() -> None:
-    _worker_loaded()
+    """Load the index at start; later, start loading a new generation in the background."""
+    index = _worker_for(None)
+    if index is not None:
+        _warm(index)
 
 
-def _worker_loaded() -> SearchIndex:
-    """The index CURRENT names, (re)loaded when CURRENT was replaced since the last load."""
-    global _worker_index, _worker_current
+def _worker_search(generation: str, query: str, k: int, offset: int) -> SearchResult:
+    return _worker_for(generation).search(query, k=k, offset=offset)
+
+
+def _worker_for(wanted: str | None) -> SearchIndex:
+    """The index to search when the caller answers from generation `wanted`.
+
+    The generation CURRENT names is loaded (and warmed) by a loader thread while the old one
+    keeps answering, so a swap stalls no search -- unless the caller already answers from the
+    new generation (it swapped before this worker finished loading): then this search waits for
+    it, so no answer ever comes from an older index than the caller's.
+    """
+    global _worker_index
     assert _worker_root is not None
-    st = os.stat(_worker_root / store.CURRENT)
-    key = (st.st_ino, st.st_mtime_ns, st.st_size)
-    if _worker_index is None or key != _worker_current:
-        old, _worker_index = _worker_index, SearchIndex.load(_worker_root)
-        _worker_current = key
-        if old is not None:
-            old.close()
+    _adopt_next()
+    current = store.current_generation(_worker_root).name
+    if _worker_index is None:
+        _worker_index = SearchIndex.load(_worker_root)
+    elif _worker_index.generation.name != current:
+        loading = _worker_loader is not None and _worker_loader.is_alive()
+        if wanted == current:
+            if loading:
+                _worker_loader.join()
+            _adopt_next()
+            if _worker_index.generation.name != current:
+                _adopt(SearchIndex.load(_worker_root))
+        elif not loading and current != _worker_failed:
+            _start_loader(current)
     return _worker_index
 
 
-def _worker_search(query: str, k: int, offset: int) -> SearchResult:
-    return _worker_loaded().search(query, k=k, offset=offset)
+def _start_loader(name: str) -> None:
+    global _worker_loader
+    _worker_loader = threading.Thread(target=_worker_reload, args=(name,), name="index-loader", daemon=True)
+    _worker_loader.start()
+
+
+def _worker_reload(name: str) -> None:
+    global _worker_next, _worker_failed
+    try:
+        index = SearchIndex.load(_worker_root)
+    except Exception:  # noqa: BLE001 - the old generation keeps answering
+        log.exception("A search process could not load index generation %s", name)
+        _worker_failed = name
+        return
+    _warm(index)
+    _worker_next = index
+
+
+def _adopt_next() -> None:
+    global _worker_next
+    if _worker_next is not None:
+        index, _worker_next = _worker_next, None
+        _adopt(index)
+
+
+def _adopt(index: SearchIndex) -> None:
+    global _worker_index
+    old, _worker_index = _worker_index, index
+    if old is not None and old is not index:
+        old.close()                 # its SQLite connection belongs to this (the main) thread
+
+
+def _warm(index: SearchIndex) -> None:
+    """Load what the first question with an unknown word would otherwise load mid-search."""
+    with contextlib.suppress(Exception):
+        getattr(index, "lexicon", None)
 
 
 def _why(exc: BaseException) -> str:
