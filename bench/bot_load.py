@@ -81,6 +81,7 @@ import numpy as np  # noqa: E402
 from conftest import BotProcess  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
 
+from bench.machine import cpu_model  # noqa: E402
 from bot.handlers import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -799,12 +800,7 @@ def report_phase(name: str, r: dict) -> None:
 # Report
 # ----------------------------------------------------------------------------------------
 def machine() -> dict:
-    cpu = "?"
-    with open("/proc/cpuinfo", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     from importlib.metadata import version
     return {"cpu": cpu, "nproc": os.cpu_count(), "python": platform.python_version(),
             "python-telegram-bot": version("python-telegram-bot"), "httpx": version("httpx"),

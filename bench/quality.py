@@ -53,6 +53,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.machine import cpu_model  # noqa: E402
 from bench.squad import (Question, Scores, corpus_from_docs, data_dir, first_correct,  # noqa: E402
                          load_questions, score)
 from index.analysis import Analyzer, AnalyzerOptions  # noqa: E402
@@ -338,18 +339,8 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_line() -> str:
-    return f"{platform.machine()}, {_cpu()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
+    return f"{platform.machine()}, {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
 
 
 def _row(name: str, res: dict[str, Scores]) -> str:

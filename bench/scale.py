@@ -483,12 +483,46 @@ def fmt(x: float | None, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
+def _shown_python() -> str:
+    exe = Path(sys.executable)
+    try:
+        return exe.relative_to(REPO).as_posix()
+    except ValueError:
+        return exe.name
+
+
+LEGEND = """\
+How to read this (details in the docstring of `bench/scale.py`):
+
+- Corpus: `bench/corpus_gen.py`, synthetic news-like JSONL (Zipf words seeded from the seed
+  article and the SQuAD paragraphs, growing vocabulary, repeated sign-off sentences), the
+  same 1,000 questions for every engine (`bench/data/queries-<size>.txt`).
+- **ours**: build = `SearchIndex.build` from the corpus folder (reading, sentence splitting,
+  analysis, postings, SQLite, atomic write; 2 worker processes); query = `search(question,
+  k=10)` in a fresh process: question analysis + BM25 over sentences, paragraphs and titles
+  (the product's ranking model) + top 10 with texts, context and highlights.
+- **Peers** index our sentences as our analyzer tokenised them (that preparation is not in
+  their build time) and get each question as its analysed terms (so their query time has
+  no question analysis). rank-bm25: `BM25Okapi` + `get_top_n`, in memory, first N questions
+  only. bm25s: `method="lucene"`, index and texts on disk, loaded with mmap. tantivy: one
+  document per sentence, terms in a whitespace-tokenised field (freq, no positions), text
+  stored; `search(limit=10, count=True)` (a total, as ours computes) + the ten texts.
+- Latency: each question once, one at a time, after 20 warm-up questions; queries/s =
+  1000 / mean ms. CPU ms = process CPU time per question. RSS after load/queries: resident
+  set of the query process (anonymous + file-backed: memory-mapped index pages count once
+  touched); build peak RSS: VmHWM of the build process (+ the largest worker for ours).
+- The machine is shared with other engineers' jobs: "load avg" is the 1-minute load
+  average during each query run (2 = both cores busy); the back-to-back rounds compare ours
+  and tantivy under the same conditions.
+"""
+
+
 def render(results: dict, meta: dict) -> str:
     lines = ["# Scale benchmark: search core vs rank-bm25, bm25s, tantivy", ""]
     lines += [f"Date: {meta['date']}  ", f"Command: `{meta['command']}`  ",
               f"Machine: {meta['machine']['cpu']}, {meta['machine']['nproc']} cores, "
               f"{meta['machine']['memory_gb']} GB RAM, {meta['machine']['os']}  ",
-              "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), ""]
+              "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), "", LEGEND]
     for label, r in results.items():
         c = r["corpus"]
         lines += [f"## {label}: {c['articles']} articles, {c.get('prep', {}).get('sentences')} sentences "
@@ -579,6 +613,17 @@ def render(results: dict, meta: dict) -> str:
     return "\n".join(lines)
 
 
+def _rounded(value: object) -> object:
+    """Floats to 4 decimals (the raw latencies make the JSON large otherwise)."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Scale benchmark (see the module docstring).")
     ap.add_argument("--sizes", default="10k,100k,1m")
@@ -588,6 +633,7 @@ def main() -> None:
     ap.add_argument("--rank-sample", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=3,
                     help="extra back-to-back query runs of ours and tantivy per size (shared machines)")
+    ap.add_argument("--render-only", action="store_true", help="rewrite the .md from the .json of the last run")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--label", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -598,12 +644,16 @@ def main() -> None:
         else:
             PHASES[args.phase](args.label, work)
         return
+    if args.render_only:
+        data = json.loads(Path(args.out).with_suffix(".json").read_text(encoding="utf-8"))
+        Path(args.out).write_text(render(data["results"], data["meta"]), encoding="utf-8")
+        return
     engines = [e for e in args.engines.split(",") if e]
     if "bm25s-numba" in engines and not numba_available():
         print("numba is not importable: skipping bm25s-numba", file=sys.stderr)
         engines.remove("bm25s-numba")
     meta = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, "bench/scale.py", *sys.argv[1:]]),
+            "command": " ".join([_shown_python(), "bench/scale.py", *sys.argv[1:]]),
             "machine": machine(), "versions": versions()}
     results: dict[str, dict] = {}
     scratch = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="scale-", dir=DATA))
@@ -620,7 +670,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
     out.write_text(render(results, meta), encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}), encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(_rounded({"meta": meta, "results": results})),
+                                        encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
 
 

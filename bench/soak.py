@@ -46,8 +46,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from fakebotapi import FakeBotAPI  # noqa: E402
+
+from bench.machine import cpu_model  # noqa: E402
 
 QUESTIONS_FILE = REPO / "tests" / "data" / "seed_questions.jsonl"
 MEMORY_BOUND_MB = 64.0     # end RSS may exceed the warmed-up RSS by at most this (see the report)
@@ -137,12 +139,7 @@ def questions(n: int, path: Path) -> list[str]:
 
 
 def machine() -> dict[str, str]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split(":")[1].strip()
     import httpx
     import numpy
