@@ -432,7 +432,6 @@ def run(squad: Path, out: Path, log: Callable[[str], None]) -> str:
         squad_speed = spelling_speed(index.lexicon.freq, typed, size=0)
 
     seconds = time.perf_counter() - started
-    h = "| " + " | ".join(f"{s} R@1 | {s} R@5 | {s} R@10 | {s} MRR@10" for s in SPLITS) + " |"
     lines = [
         "# Search quality: SQuAD v1.1 dev, sentence retrieval (ReQA rule)",
         "",

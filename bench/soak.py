@@ -277,7 +277,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"sendMessage {send_faults}, getUpdates {poll_faults} (all but the "
         f"{r['faults'].get('sendMessage slow', 0)} slow answers had to be retried) |",
         "| … by kind | " + ", ".join(f"{k} {n}" for k, n in r["faults"].items()) + " |",
-        f"| sendMessage answers by status | " + ", ".join(
+        "| sendMessage answers by status | " + ", ".join(
             f"{'never answered' if k == '0' else k} {v:,}" for k, v in r["send_statuses"].items()) + " |",
         f"| bot log: sendMessage retried after a 5xx / after a timeout (bot/retry.py) | "
         f"{r['bot_network_retries'] - r['bot_timeout_retries']} / {r['bot_timeout_retries']} |",
@@ -291,7 +291,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"({r['questions'] / r['seconds']:.1f} answers/s; Telegram's limit, kept by the rate limiter, is 30 messages/s) |",
         f"| bot memory (VmRSS) after warm-up → end | {r['rss_start_kb'] / 1024:.1f} MB → "
         f"{r['rss_end_kb'] / 1024:.1f} MB ({growth:+.1f} MB; peak VmHWM {r['rss_peak_kb'] / 1024:.1f} MB) |",
-        f"| RSS every 30 s (MB) | " + " ".join(f"{s / 1024:.0f}" for s in r["rss_samples_kb"]) + " |",
+        "| RSS every 30 s (MB) | " + " ".join(f"{s / 1024:.0f}" for s in r["rss_samples_kb"]) + " |",
         f"| bot exit code after SIGTERM | {r['exit_code']} |",
         "",
         f"Memory bound: the end RSS may exceed the warmed-up RSS by at most {MEMORY_BOUND_MB:.0f} MB. "

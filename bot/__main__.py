@@ -64,7 +64,6 @@ def run_telegram(settings: Settings) -> int:
     from index.service import IndexService
 
     from .app import build_application, run
-    from .handlers import BotState
 
     service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes)
     application = build_application(settings, service)

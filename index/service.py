@@ -108,7 +108,7 @@ class IndexService:
             if self.searchers is not None:
                 self.searchers.start()      # they load the new generation while this one does
             new = SearchIndex.load(self.root)
-            old, self.index = self.index, new
+            self.index = new   # one assignment: searches see the old or the new index
             return report
         finally:
             self._rebuilding = False

@@ -9,7 +9,6 @@ import pytest
 
 from index import store
 from index.analysis import DEFAULT_ANALYZER
-from index.corpus import Article
 from index.engine import SearchIndex, open_index
 from index.ranking import RankingParams
 

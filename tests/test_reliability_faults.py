@@ -315,7 +315,7 @@ def replies(api: FakeBotAPI, chat: int) -> list[dict]:
 ], ids=["429x2", "500x3", "502-429-500", "slow"])
 def test_a_failing_bot_api_delays_replies_but_never_loses_or_doubles_them(corpus: Path,
                                                                            faults: list) -> None:
-    with FakeBotAPI() as api, running(api, corpus, rate_limiter=True) as state:
+    with FakeBotAPI() as api, running(api, corpus, rate_limiter=True):
         for kind, kw in faults:
             api.inject_fault("sendMessage", kind, count=1, **kw)
         api.send_message("what did Lavrov say about mediation", chat_id=21, user_id=21)
