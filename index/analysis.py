@@ -418,8 +418,23 @@ class Analyzer:
 
         The same words `tokens` would yield with terms in `terms`, without
         building a `Token` per word: hits are highlighted on every answer."""
-        # one C-level pass over all words; Python only for the matching ones
-        disjoint = list(map(terms.isdisjoint, map(self._lookup, WORD_RE.findall(text))))
+        # Words seen before are looked up; a new plain ASCII word needs the stemmer
+        # (tens of microseconds) only if its first letter starts a query term, since
+        # the stemmers only rewrite endings (tests/test_analysis.py checks this
+        # against the full analysis). Hit texts are full of words no question used.
+        known = self._terms
+        firsts = {t[0] for t in terms if t}
+        folds = self._folds
+        disjoint = []
+        for word in WORD_RE.findall(text):
+            found = known.get(word)
+            if found is None:
+                if (word.isascii() and word.isalpha() and word[0].lower() not in firsts
+                        and word.lower() not in folds):
+                    disjoint.append(True)
+                    continue
+                found = known[word]
+            disjoint.append(terms.isdisjoint(found))
         if all(disjoint):
             return ()
         return tuple(m.span() for m in compress(WORD_RE.finditer(text), map(not_, disjoint)))

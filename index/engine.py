@@ -114,6 +114,7 @@ class SearchIndex:
         if self.params.title:
             ranker.titles.weights  # noqa: B018
         ranker.duplicates  # noqa: B018
+        ranker.warm()
         # what load read in full but queries read sparsely or never: out of our resident set
         store.release(self.arrays, ("s_tfs", "p_tfs", "t_tfs", "s_docs", "p_docs", "t_docs",
                                     "sent_len", "para_len", "title_len", "sent_hash"))
@@ -230,17 +231,19 @@ class SearchIndex:
         if not terms:
             return SearchResult(echo, (), 0, offset, "None of the question's words occur in the articles.",
                                 terms=parsed.terms)
-        ids, scores = self.ranker.score(terms)
-        matched_before_exclusion = len(ids)
-        ids, scores = self.ranker.exclude(ids, scores, [self.vocab[t] for t in parsed.excluded if t in self.vocab])
-        excluded_all = matched_before_exclusion > 0 and len(ids) == 0
-        accept = None
-        if parsed.phrases:
+        excluded = [self.vocab[t] for t in parsed.excluded if t in self.vocab]
+        if parsed.phrases:  # the candidates' texts decide: the numpy path, which materialises them
+            ids, scores = self.ranker.score(terms)
+            matched_before_exclusion = len(ids)
+            ids, scores = self.ranker.exclude(ids, scores, excluded)
+            excluded_all = matched_before_exclusion > 0 and len(ids) == 0
             # words outside the vocabulary are stopwords or absent: the text check settles them
             required = {self.vocab[w] for phrase in parsed.phrases for w in phrase if w in self.vocab}
             ids, scores = self.ranker.require(ids, scores, sorted(required))
-            accept = lambda sid: self._has_phrases(sid, parsed)  # noqa: E731
-        ranked = self.ranker.page(ids, scores, offset, k, accept)
+            ranked = self.ranker.page(ids, scores, offset, k, lambda sid: self._has_phrases(sid, parsed))
+        else:
+            ranked, matched_before_exclusion = self.ranker.top(terms, excluded, offset, k)
+            excluded_all = matched_before_exclusion > 0 and ranked.total == 0
         hits = self._hits(ranked, set(parsed.terms) | set(typo), offset)
         message = None
         if not hits:

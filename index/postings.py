@@ -157,15 +157,15 @@ class Field:
         """
         ptr, docs, w = self.postings.ptr, self.postings.docs, self.weights
         n_terms = self.postings.n_terms
+        term_counts = list(term_counts)
         spans: list[tuple[int, int, float]] = []
-        offset = 0.0
         for term, count in term_counts:
             if term < 0 or term >= n_terms:
                 continue
             lo, hi = int(ptr[term]), int(ptr[term + 1])
             if hi > lo:
                 spans.append((lo, hi, count))
-            offset += float(self.const[term]) * count
+        offset = self.offset(term_counts)
         if not spans:
             return np.zeros(0, np.int32), np.zeros(0, np.float64)
         if len(spans) == 1:
@@ -197,6 +197,15 @@ class Field:
         group -= 1
         sums = np.bincount(group, weights=all_w[order])
         return merged[first], (sums + offset if offset else sums)
+
+    def offset(self, term_counts: Iterable[tuple[int, float]]) -> float:
+        """The variant's constant share of every matching doc (non-zero for BM25Plus only)."""
+        n_terms = self.postings.n_terms
+        offset = 0.0
+        for term, count in term_counts:
+            if 0 <= term < n_terms:
+                offset += float(self.const[term]) * count
+        return offset
 
     def lookup(self, docs: np.ndarray, scored_docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Scores of `docs` given a sparse (ascending docs, scores) result; 0 where absent."""

@@ -41,12 +41,14 @@ corpus order, then position in the article.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from . import kernel
 from .bm25 import BM25Params
 from .postings import Field
 
@@ -89,6 +91,171 @@ class Ranker:
         self.sent_article = sent_article
         self.sent_hash = sent_hash
         self.params = params
+        self._local = threading.local()  # per-thread `_Scratch` of `top`
+
+    def top(self, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
+            offset: int, k: int) -> tuple[Ranked, int]:
+        """`page(*exclude(*score(terms), excluded), offset, k)`, compiled (`index.kernel`).
+
+        The same hits, scores, duplicates and total, bit for bit, scoring only
+        the sentences that can still reach the page; also returns how many
+        sentences matched before the exclusions.
+        """
+        sc = self._scratch()
+        gen = sc.next_gen()
+        p = self.params
+        term_ids = np.fromiter((t for t, _ in terms), np.int64, len(terms))
+        counts = np.fromiter((c for _, c in terms), np.float64, len(terms))
+        used = (self.sentences, self.paragraphs if p.paragraph else None, self.titles if p.title else None)
+        offs = [fld.offset(terms) if fld is not None else 0.0 for fld in used]
+        all_positive = self._min_weight > 0.0 and offs[0] >= 0.0  # then every touched sentence matches
+        n_touched = 0
+        for fld, (acc, stamp, touched) in zip(used, (sc.s, sc.p, sc.t)):
+            if fld is None:
+                continue  # weighs nothing: its stamps stay stale, its scores read as 0
+            n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
+                                  acc, stamp, touched, fld is self.sentences and not all_positive, gen)
+            if fld is self.sentences:
+                n_touched = n
+        acc_s, stamp_s, touched_s = sc.s
+        s_post = self.sentences.postings
+        hits_excluded = kernel.exclude(s_post.ptr, s_post.docs, np.fromiter(excluded, np.int64, len(excluded)),
+                                       sc.excluded, acc_s, stamp_s, offs[0], gen)
+        matched = kernel.count_matches(touched_s, n_touched, acc_s, offs[0], all_positive)
+        remaining = matched - hits_excluded
+        distinct = kernel.distinct_texts(remaining, self.duplicates.members, acc_s, stamp_s, offs[0],
+                                         sc.excluded, gen, self.sent_hash, sc.twins)
+        state = (acc_s, stamp_s, offs[0], sc.p[0], sc.p[1], offs[1], sc.t[0], sc.t[1], offs[2],
+                 self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
+        order, bound_after, own_after, title_bound = self._visit_order(terms, offs)
+        pp, tp = self.paragraphs.postings, self.titles.postings
+        need = offset + k
+        m = need + 16
+        while True:
+            out_ids = np.empty(m, np.int64)
+            out_scores = np.empty(m, np.float64)
+            kept = kernel.select(order, pp.ptr, pp.docs, tp.ptr, tp.docs,
+                                 self._para_start, self._article_start, bound_after, own_after, title_bound, *state,
+                                 sc.excluded, gen, sc.visited, sc.done, sc.next_visit(), m,
+                                 out_ids, out_scores, sc.buf_ids, sc.buf_scores) if remaining else 0
+            ids, scores = out_ids[:kept], out_scores[:kept]
+            groups = _collapse(np.arange(kept), self.sent_hash[ids])
+            if len(groups) >= need or m >= remaining:
+                break
+            m = min(remaining, m * 4)
+        chosen = groups[offset:need]
+        dups = []
+        for g in chosen:
+            sid = int(ids[g[0]])
+            group = self.duplicates.group(sid)
+            if not len(group):
+                dups.append(())
+                continue
+            g_scores = np.empty(len(group), np.float64)
+            ok = np.empty(len(group), np.bool_)
+            kernel.served(group, len(group), *state, gen, g_scores)
+            kernel.candidates(group, acc_s, stamp_s, offs[0], sc.excluded, gen, ok)
+            ok &= group != sid
+            group, g_scores = group[ok], g_scores[ok]
+            dups.append(tuple(int(i) for i in group[np.lexsort((group, -g_scores))]))
+        ranked = Ranked(
+            ids=tuple(int(ids[g[0]]) for g in chosen),
+            scores=tuple(float(scores[g[0]]) for g in chosen),
+            duplicates=tuple(dups),
+            total=int(distinct),
+        )
+        return ranked, int(matched)
+
+    def _visit_order(self, terms: Sequence[tuple[int, float]],
+                     offs: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Query terms rarest first, and the bounds `kernel.select` cuts with.
+
+        From each position on, the terms can add at most, per term, ``count *
+        maxS * (1 + 2 * neighbour)`` to a sentence's own and neighbours'
+        scores (`own_after`), and that plus ``count * (paragraph * maxP + title *
+        maxT)`` in all (`bound_after`; the title part of all terms: `title_bound`),
+        with the maxima of the term's weights in each field; the constant parts
+        (BM25Plus) add to every candidate. A relative margin of 1e-9 covers
+        float rounding, so a cut never drops a sentence that could tie.
+        Negative weights would void the bounds: then nothing is cut.
+        (Plain Python: a question has at most a few dozen terms.)
+        """
+        p = self.params
+        n_terms = len(self.df)
+        weight: dict[int, float] = {}
+        for t, c in terms:
+            if 0 <= t < n_terms:
+                weight[t] = weight.get(t, 0.0) + c
+        df = self.df
+        ids = sorted(weight, key=lambda t: (df[t], t))
+        n = len(ids)
+        if min(p.neighbour, p.paragraph, p.title, *offs) < 0 or any(c < 0 for c in weight.values()):
+            endless = np.full(n + 1, np.inf)
+            return np.array(ids, np.int64), endless, endless, np.inf
+        mx_s, mx_p, mx_t = self._term_max
+        near = 1.0 + 2.0 * p.neighbour
+        margin = 1.0 + 1e-9
+        own_after = np.zeros(n + 1)
+        bound_after = np.zeros(n + 1)
+        own_sum = offs[0] * near
+        all_sum = own_sum + p.paragraph * offs[1] + p.title * offs[2]
+        own_after[n], bound_after[n] = own_sum * margin, all_sum * margin + 1e-12
+        title_sum = offs[2]
+        for i in range(n - 1, -1, -1):
+            t, c = ids[i], weight[ids[i]]
+            own = c * float(mx_s[t]) * near
+            own_sum += own
+            all_sum += own + c * (p.paragraph * float(mx_p[t]) + p.title * float(mx_t[t]))
+            title_sum += c * float(mx_t[t])
+            own_after[i], bound_after[i] = own_sum * margin, all_sum * margin + 1e-12
+        return np.array(ids, np.int64), bound_after, own_after, p.title * title_sum * margin
+
+    @cached_property
+    def _term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each term's largest weight in the sentence, paragraph and title fields (0 where absent)."""
+        out = []
+        for fld, used in ((self.sentences, True), (self.paragraphs, self.params.paragraph),
+                          (self.titles, self.params.title)):
+            ptr = fld.postings.ptr
+            mx = np.zeros(len(ptr) - 1)
+            if used and len(fld.postings.docs):
+                nonempty = np.flatnonzero(np.diff(ptr) > 0)
+                mx[nonempty] = np.maximum.reduceat(fld.weights, ptr[nonempty])
+            out.append(mx)
+        return out[0], out[1], out[2]
+
+    @cached_property
+    def df(self) -> np.ndarray:
+        """Each term's number of sentences."""
+        return self.sentences.postings.df()
+
+    @cached_property
+    def _min_weight(self) -> float:
+        w = self.sentences.weights
+        return float(w.min()) if len(w) else 1.0
+
+    @cached_property
+    def _para_start(self) -> np.ndarray:
+        """Sentences of paragraph p: ``_para_start[p]:_para_start[p + 1]`` (sentences are in paragraph order)."""
+        return _starts(self.sent_para, self.paragraphs.n_docs)
+
+    @cached_property
+    def _article_start(self) -> np.ndarray:
+        return _starts(self.sent_article, self.titles.n_docs)
+
+    def _scratch(self) -> "_Scratch":
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = _Scratch(
+                self.sentences.n_docs, self.paragraphs.n_docs, self.titles.n_docs,
+                len(self.duplicates.members))
+        return scratch
+
+    def warm(self) -> None:
+        """Derive the kernel's tables and compile (or load from numba's cache) its code now."""
+        self._term_max, self._min_weight, self._para_start, self._article_start, self.df  # noqa: B018
+        self.top([], [], 0, 1)
+        self.top([(0, 1.0)], [0], 0, 1)
 
     def score(self, terms: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Candidate sentence ids (ascending) and their served scores."""
@@ -201,6 +368,15 @@ class Duplicates:
         self.is_dup[self.members] = True
         self.sorted_members = np.sort(self.members)
 
+    def group(self, sid: int) -> np.ndarray:
+        """All sentences with `sid`'s text (`sid` included), or none when its text is unique."""
+        if not self.is_dup[sid]:
+            return self.members[:0]
+        h = self.sent_hash[sid]
+        lo = int(np.searchsorted(self.member_hash, h, side="left"))
+        hi = int(np.searchsorted(self.member_hash, h, side="right"))
+        return self.members[lo:hi]
+
     def count_distinct(self, ids: np.ndarray) -> int:
         """How many distinct texts the (ascending) sentences `ids` hold."""
         if not len(self.members) or not len(ids):
@@ -226,6 +402,56 @@ class Duplicates:
         present = (ids[pos] == group) & (group != sid)
         group, group_scores = group[present], scores[pos[present]]
         return tuple(int(i) for i in group[np.lexsort((group, -group_scores))])
+
+
+class _Scratch:
+    """One thread's dense accumulators for `index.kernel`.
+
+    A slot counts for the current question only when its stamp equals the
+    question's number (`next_gen`), so nothing is zeroed between questions;
+    the stamps are bytes (the arrays stay small in the cache) and are cleared
+    once every 255 questions. Zeroed pages cost no memory until touched."""
+
+    def __init__(self, n_sentences: int, n_paragraphs: int, n_titles: int, n_twins: int) -> None:
+        self.s = _unit_arrays(n_sentences)
+        self.p = _unit_arrays(n_paragraphs)
+        self.t = _unit_arrays(n_titles)
+        self.excluded = np.zeros(n_sentences, np.uint8)   # stamp: holds an excluded word
+        self.visited = np.zeros(n_sentences, np.uint8)    # stamp of `select`'s visits
+        self.done = np.zeros(n_paragraphs, np.uint8)      # and of the paragraphs it dealt with
+        self.twins = np.zeros(max(1, n_twins), np.int64)
+        self.buf_ids = np.zeros(n_sentences, np.int64)
+        self.buf_scores = np.zeros(n_sentences, np.float64)
+        self.gen = 0
+        self.visit = 0
+
+    def next_gen(self) -> int:
+        self.gen += 1
+        if self.gen > 255:
+            for stamps in (self.s[1], self.p[1], self.t[1], self.excluded):
+                stamps.fill(0)
+            self.gen = 1
+        return self.gen
+
+    def next_visit(self) -> int:
+        self.visit += 1
+        if self.visit > 255:
+            self.visited.fill(0)
+            self.done.fill(0)
+            self.visit = 1
+        return self.visit
+
+
+def _unit_arrays(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score accumulator, stamp and touched list for `n` units."""
+    return np.zeros(n, np.float64), np.zeros(n, np.uint8), np.zeros(n, np.int32)
+
+
+def _starts(unit_of_sentence: np.ndarray, n_units: int) -> np.ndarray:
+    """First sentence of each unit (and the end), for sentences numbered in unit order."""
+    if len(unit_of_sentence) > 1 and bool(np.any(np.diff(unit_of_sentence) < 0)):
+        raise ValueError("sentences are not numbered in paragraph and article order")
+    return np.searchsorted(unit_of_sentence, np.arange(n_units + 1)).astype(np.int64)
 
 
 def _order(ids: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:

@@ -1,0 +1,304 @@
+"""Compiled ranking: the model of `index.ranking`, computed for few sentences per question.
+
+Why compiled: at a million sentences the median question's terms have about
+forty thousand postings, and a common word ("say") several hundred thousand.
+The numpy path (`Ranker.score` + `Ranker.page`) merges the term lists with a
+sort and makes a dozen passes over every candidate: 4-5 ms a question at the
+median (profile in the issue notes). Here (numba, compiled once and cached on
+disk next to this file):
+
+1. `accumulate` adds each posting's weight into a dense per-thread array of
+   the field's units (sentences, paragraphs, titles). A unit's slot is valid
+   only when its stamp equals the question's number, so nothing is ever
+   zeroed after a question.
+2. `select` visits candidates term by term, rarest first: the sentences of
+   the paragraphs (and articles, through their titles) that hold the term.
+   A sentence's score only has parts from terms in its paragraph or title,
+   so once the best ``m`` so far all beat what the terms not yet visited
+   could add up to at most (per-term maxima of the three fields, taken at
+   load), no unvisited sentence can enter and the rest is skipped (MaxScore,
+   Turtle & Flood 1995, with the paragraph as the unit of the bound). For
+   a question with a rare word this scores a few thousand sentences instead of
+   every match. `served` computes the model's score, `counts` how many
+   sentences match and how many distinct texts they hold.
+
+The arithmetic is the numpy path's, operation for operation and in the same
+order (terms in question order, float32 weights widened to float64), so
+scores are bit-identical to it: `tests/test_kernel.py` compares both on random
+corpora. The numpy path stays for quoted phrases (which filter candidates by
+their text) and as the reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# ---- 1. postings into dense accumulators ----------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def accumulate(ptr, docs, w, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
+    """Add ``count * weight`` of every posting of `terms` into `acc`; returns how many units it touched.
+
+    The touched units are listed in `touched` only when `record` (`count_matches` needs them)."""
+    n = 0
+    n_terms = len(ptr) - 1
+    for i in range(len(terms)):
+        t = terms[i]
+        if t < 0 or t >= n_terms:
+            continue
+        c = counts[i]
+        for j in range(ptr[t], ptr[t + 1]):
+            d = docs[j]
+            if stamp[d] != gen:
+                stamp[d] = gen
+                if record:
+                    touched[n] = d
+                n += 1
+                acc[d] = np.float64(w[j]) * c  # == 0.0 + w * c, as the numpy path sums
+            else:
+                acc[d] += np.float64(w[j]) * c
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _own(s, acc_s, stamp_s, off_s, gen):  # pragma: no cover - compiled
+    """A sentence's own score S, or 0 when it is no candidate (as `Field.score` + `keep`)."""
+    if stamp_s[s] != gen:
+        return 0.0
+    v = acc_s[s] + off_s
+    return v if v > 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def exclude(ptr, docs, terms, excluded, acc_s, stamp_s, off_s, gen):  # pragma: no cover - compiled
+    """Stamp the sentences holding an excluded word; returns how many of them are candidates."""
+    n_terms = len(ptr) - 1
+    hit = 0
+    for i in range(len(terms)):
+        t = terms[i]
+        if t < 0 or t >= n_terms:
+            continue
+        for j in range(ptr[t], ptr[t + 1]):
+            d = docs[j]
+            if excluded[d] != gen:
+                excluded[d] = gen
+                if _own(d, acc_s, stamp_s, off_s, gen) > 0.0:
+                    hit += 1
+    return hit
+
+
+# ---- 2. served scores -------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def served(ids, n, acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
+           sent_para, sent_article, alpha, beta, gamma, gen, out):  # pragma: no cover - compiled
+    """score(s) of the ranking model for the first `n` of `ids`, in `Ranker.score`'s order of operations.
+
+    (One loop over many sentences: a compiled call per sentence, which passes
+    a dozen arrays, costs more than the arithmetic.)"""
+    last = len(sent_para) - 1
+    for i in range(n):
+        s = ids[i]
+        para = sent_para[s]
+        prev = 0.0
+        nxt = 0.0
+        if s > 0 and sent_para[s - 1] == para:
+            prev = _own(s - 1, acc_s, stamp_s, off_s, gen)
+        if s < last and sent_para[s + 1] == para:
+            nxt = _own(s + 1, acc_s, stamp_s, off_s, gen)
+        total = acc_s[s] + off_s
+        total += alpha * (prev + nxt)
+        p = acc_p[para] + off_p if stamp_p[para] == gen else 0.0
+        total += beta * p
+        a = sent_article[s]
+        t = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
+        total += gamma * t
+        out[i] = total
+
+
+@njit(cache=True, nogil=True)
+def candidates(ids, acc_s, stamp_s, off_s, excluded, gen, out_ok):  # pragma: no cover - compiled
+    """Whether each of `ids` is a remaining candidate: it matches (S > 0) and holds no excluded word."""
+    for i in range(len(ids)):
+        s = ids[i]
+        out_ok[i] = _own(s, acc_s, stamp_s, off_s, gen) > 0.0 and excluded[s] != gen
+
+
+# ---- 3. the best m ------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _worse(score_a, id_a, score_b, id_b):  # pragma: no cover - compiled
+    """Whether a ranks below b: lower score, or the same score and a higher id."""
+    return score_a < score_b or (score_a == score_b and id_a > id_b)
+
+
+@njit(cache=True, nogil=True)
+def _push(h_score, h_id, size, m, score, s):  # pragma: no cover - compiled
+    """Offer one candidate to the bounded heap (root: the worst kept); returns the new size."""
+    if size < m:
+        j = size
+        h_score[j] = score
+        h_id[j] = s
+        while j > 0:
+            parent = (j - 1) // 2
+            if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent]):
+                h_score[j], h_score[parent] = h_score[parent], h_score[j]
+                h_id[j], h_id[parent] = h_id[parent], h_id[j]
+                j = parent
+            else:
+                break
+        return size + 1
+    if not _worse(h_score[0], h_id[0], score, s):
+        return size
+    h_score[0] = score
+    h_id[0] = s
+    _sift_down(h_score, h_id, size, 0)
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(h_score, h_id, size, i):  # pragma: no cover - compiled
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            return
+        child = left
+        right = left + 1
+        if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left]):
+            child = right
+        if _worse(h_score[child], h_id[child], h_score[i], h_id[i]):
+            h_score[i], h_score[child] = h_score[child], h_score[i]
+            h_id[i], h_id[child] = h_id[child], h_id[i]
+            i = child
+        else:
+            return
+
+
+@njit(cache=True, nogil=True)
+def _heap_to_ranked(h_score, h_id, size):  # pragma: no cover - compiled
+    """Heap -> rank order, best first (repeatedly move the worst to the end)."""
+    end = size
+    while end > 1:
+        end -= 1
+        h_score[0], h_score[end] = h_score[end], h_score[0]
+        h_id[0], h_id[end] = h_id[end], h_id[0]
+        _sift_down(h_score, h_id, end, 0)
+
+
+@njit(cache=True, nogil=True)
+def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_after, own_after, title_bound,
+           acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
+           sent_para, sent_article, alpha, beta, gamma, excluded, gen, visited, done, visit,
+           m, out_ids, out_scores, buf_ids, buf_scores):  # pragma: no cover - compiled
+    """The best `m` candidates by (score desc, id asc) into `out_*`; returns how many.
+
+    `order` lists the query's term ids rarest first. Term ``order[i]`` adds to
+    a sentence's score only through its paragraph (which holds what the
+    sentence and its neighbours hold) or its article's title, so the sentences
+    of those are the ones it brings in. Sentences seen get the stamp `visit` in
+    `visited`, paragraphs dealt with (scored, or cut) in `done`.
+
+    Bounds, each with a margin over rounding: `bound_after[i]` is the most
+    that terms ``order[i:]`` can add to any sentence's score (+inf: no cut);
+    `own_after[i]` the most they can add to its own and its neighbours' scores;
+    `title_bound` the most the title part can add (all terms).
+    A paragraph first reached through term i holds no earlier term (those
+    were done whole), and its paragraph and title scores are known exactly,
+    so it is cut whole when ``own_after[i] + paragraph * P + title * T``
+    cannot beat the worst kept score; the cut stays valid as that score only
+    rises. Sentences reached through a title are cut one by one alike.
+    """
+    size = 0
+    n_para_terms = len(p_ptr) - 1
+    n_title_terms = len(t_ptr) - 1
+    for i in range(len(order)):
+        if size == m and bound_after[i] < out_scores[0]:
+            break  # nothing unvisited can reach the worst kept score
+        t = order[i]
+        own_bound = own_after[i]
+        n = 0
+        if 0 <= t < n_para_terms:
+            for j in range(p_ptr[t], p_ptr[t + 1]):
+                u = p_docs[j]
+                if done[u] == visit:
+                    continue
+                done[u] = visit
+                if size == m:
+                    # P(u) is exact (every term was accumulated); the title first by its bound
+                    pv = acc_p[u] + off_p if beta > 0.0 else 0.0
+                    if (own_bound + beta * pv + title_bound) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                        continue
+                    a = sent_article[para_start[u]]
+                    tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
+                    if (own_bound + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                        continue
+                first = para_start[u]
+                end = para_start[u + 1]
+                for s in range(first, end):
+                    if visited[s] == visit:
+                        continue
+                    visited[s] = visit
+                    if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
+                        continue
+                    buf_ids[n] = s
+                    n += 1
+        if 0 <= t < n_title_terms:
+            for j in range(t_ptr[t], t_ptr[t + 1]):
+                a = t_docs[j]
+                tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
+                for s in range(art_start[a], art_start[a + 1]):
+                    para = sent_para[s]
+                    if visited[s] == visit or done[para] == visit:
+                        continue
+                    visited[s] = visit
+                    if size == m:
+                        pv = acc_p[para] + off_p if stamp_p[para] == gen else 0.0
+                        if (own_bound + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                            continue
+                    if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
+                        continue
+                    buf_ids[n] = s
+                    n += 1
+        served(buf_ids, n, acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
+               sent_para, sent_article, alpha, beta, gamma, gen, buf_scores)
+        for k in range(n):
+            size = _push(out_scores, out_ids, size, m, buf_scores[k], buf_ids[k])
+    _heap_to_ranked(out_scores, out_ids, size)
+    return size
+
+
+@njit(cache=True, nogil=True)
+def count_matches(touched_s, n_s, acc_s, off_s, all_positive):  # pragma: no cover - compiled
+    """How many touched sentences match (S > 0); all of them when every weight and offset is positive."""
+    if all_positive:
+        return n_s
+    matched = 0
+    for i in range(n_s):
+        if acc_s[touched_s[i]] + off_s > 0.0:
+            matched += 1
+    return matched
+
+
+@njit(cache=True, nogil=True)
+def distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen, sent_hash,
+                   buf):  # pragma: no cover - compiled
+    """`remaining` candidates hold how many distinct texts (`Duplicates.count_distinct`).
+
+    Only sentences whose text occurs more than once (`members`) can repeat one."""
+    twins = 0
+    for i in range(len(members)):
+        s = members[i]
+        if _own(s, acc_s, stamp_s, off_s, gen) > 0.0 and excluded[s] != gen:
+            buf[twins] = sent_hash[s]
+            twins += 1
+    if twins == 0:
+        return remaining
+    hashes = np.sort(buf[:twins])
+    unique = 1
+    for i in range(1, twins):
+        if hashes[i] != hashes[i - 1]:
+            unique += 1
+    return remaining - twins + unique

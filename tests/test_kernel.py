@@ -1,0 +1,198 @@
+"""The compiled ranking (`index.kernel`, `Ranker.top`) equals the numpy path bit for bit.
+
+`Ranker.top` scores only the sentences that can still reach the page (bounds
+per term and per paragraph) and keeps the best in a heap; the numpy path
+(`Ranker.score` + `exclude` + `page`) scores every candidate and sorts. On
+real indexes built from random corpora (a small Zipf vocabulary, so scores tie
+often; repeated sentences, so texts collapse; titles; one-sentence and long
+paragraphs) both must give the same ids, scores, duplicates, total and match
+count, for every BM25 variant, with fields weighted zero, fractional and
+repeated query weights, exclusions, later pages, after an added article,
+from several threads, and past the wrap of the per-thread stamps.
+"""
+from __future__ import annotations
+
+import random
+import string
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.analysis import VERB_FOLDS, Analyzer, AnalyzerOptions
+from index.bm25 import BM25Params
+from index.corpus import Article
+from index.engine import SearchIndex
+from index.ranking import RankingParams
+
+WORDS = ("minsk talks crisis lavrov mediation plane moscow flight sanctions belarus union officials "
+         "resume warned opposition border election protest minister court river harbour").split()
+SIGN_OFF = "Reporting by the newsroom desk."
+
+
+def _sentence(rng: random.Random) -> str:
+    weights = [1.0 / (i + 1) for i in range(len(WORDS))]
+    words = rng.choices(WORDS, weights=weights, k=rng.randint(2, 9))
+    return " ".join(words).capitalize() + "."
+
+
+def _article(rng: random.Random, n: int) -> str:
+    title = " ".join(rng.choices(WORDS, k=rng.randint(1, 4))).title()
+    paragraphs = []
+    for _ in range(rng.randint(1, 4)):
+        sentences = [_sentence(rng) for _ in range(rng.choice([1, 1, 2, 3, 6]))]
+        if rng.random() < 0.15:
+            sentences.append(SIGN_OFF)  # the same text in many articles: hits collapse
+        paragraphs.append(" ".join(sentences))
+    return f"# {title}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    rng = random.Random(11)
+    corpus = tmp_path_factory.mktemp("kernel-corpus")
+    for n in range(160):
+        (corpus / f"a{n:03d}.md").write_text(_article(rng, n), encoding="utf-8")
+    root = tmp_path_factory.mktemp("kernel-index")
+    SearchIndex.build(corpus, root, workers=1)
+    return corpus, root
+
+
+PARAMS = [
+    RankingParams(),
+    RankingParams(bm25=BM25Params(variant="okapi", k1=1.5, b=0.75)),
+    RankingParams(bm25=BM25Params(variant="plus")),
+    RankingParams(bm25=BM25Params(variant="l", k1=1.2)),
+    RankingParams(neighbour=0.0, paragraph=0.0, title=0.0),
+    RankingParams(neighbour=0.4, paragraph=0.0, title=2.0),
+    RankingParams(neighbour=0.0, paragraph=3.0, title=0.0),
+]
+
+
+def _queries(index: SearchIndex, rng: random.Random, n: int) -> list[tuple[list[tuple[int, float]], list[int]]]:
+    vocab = [index.vocab[w] for w in sorted(index.vocab)]
+    out = []
+    for _ in range(n):
+        chosen = rng.sample(vocab, rng.randint(1, min(6, len(vocab))))
+        if rng.random() < 0.5:  # rarest first, and the other way round
+            chosen.sort(key=lambda t: (int(index.ranker.df[t]), t), reverse=rng.random() < 0.5)
+        terms = [(t, rng.choice([1.0, 1.0, 2.0, 0.5, 1.5])) for t in chosen]
+        excluded = rng.sample(vocab, rng.choice([0, 0, 0, 1, 2]))
+        out.append((terms, excluded))
+    return out
+
+
+def _numpy_path(index: SearchIndex, terms, excluded, offset: int, k: int):
+    r = index.ranker
+    ids, scores = r.score(terms)
+    matched = len(ids)
+    ids, scores = r.exclude(ids, scores, excluded)
+    return r.page(ids, scores, offset, k), matched
+
+
+def _same(index: SearchIndex, terms, excluded, offset: int, k: int) -> None:
+    want, want_matched = _numpy_path(index, terms, excluded, offset, k)
+    got, got_matched = index.ranker.top(terms, excluded, offset, k)
+    assert got == want, (terms, excluded, offset, k)
+    assert got_matched == want_matched
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: f"{p.bm25.variant}-n{p.neighbour}-p{p.paragraph}-t{p.title}")
+def test_top_equals_numpy_path(corpus_index: tuple[Path, Path], params: RankingParams) -> None:
+    _, root = corpus_index
+    index = SearchIndex.load(root, params=params)
+    rng = random.Random(params.paragraph * 7 + params.title * 3 + len(params.bm25.variant))
+    queries = _queries(index, rng, 300)  # > 255 questions: the byte stamps wrap around
+    for n, (terms, excluded) in enumerate(queries):
+        offset, k = [(0, 10), (0, 1), (3, 5), (10, 10), (40, 3)][n % 5]
+        _same(index, terms, excluded, offset, k)
+    index.close()
+
+
+def test_single_common_word_and_duplicates(corpus_index: tuple[Path, Path]) -> None:
+    _, root = corpus_index
+    index = SearchIndex.load(root)
+    common = index.vocab[index.analyzer.term("minsk")]
+    sign_off = [index.vocab[t] for t in index.analyzer.analyze(SIGN_OFF)]
+    for terms in ([(common, 1.0)], [(t, 1.0) for t in sign_off], [(common, 1.0), (sign_off[0], 3.0)],
+                  [(sign_off[0], 3.0), (common, 1.0)]):
+        for offset in (0, 2, 9):
+            _same(index, terms, [], offset, 10)
+    ranked, _ = index.ranker.top([(t, 1.0) for t in sign_off], [], 0, 3)
+    assert ranked.duplicates and len(ranked.duplicates[0]) > 1  # the sign-off's copies, collapsed
+    index.close()
+
+
+def test_top_after_adding_an_article(corpus_index: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, root = corpus_index
+    import shutil
+    work_corpus, work_root = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(corpus, work_corpus)
+    shutil.copytree(root, work_root)
+    index = SearchIndex.load(work_root)
+    text = "# Harbour election\n\nThe harbour election drew a protest. Lavrov warned the court.\n\n" + SIGN_OFF + "\n"
+    (work_corpus / "new.md").write_text(text, encoding="utf-8")
+    article = Article(id="new", title="Harbour election", path="new.md", text=text, body_start=text.index("The"))
+    bigger, added = index.add_articles([article], work_corpus)
+    assert added >= 2
+    for terms, excluded in _queries(bigger, random.Random(5), 60):
+        _same(bigger, terms, excluded, 0, 10)
+    hits = bigger.search("harbour election protest").hits
+    assert hits and "harbour election drew a protest" in hits[0].text
+    bigger.close()
+    index.close()
+
+
+def test_threads_get_what_one_thread_gets(corpus_index: tuple[Path, Path]) -> None:
+    _, root = corpus_index
+    index = SearchIndex.load(root)
+    queries = _queries(index, random.Random(8), 120)
+    serial = [index.ranker.top(t, e, 0, 10) for t, e in queries]
+    results: dict[int, list] = {}
+
+    def run(n: int) -> None:
+        results[n] = [index.ranker.top(t, e, 0, 10) for t, e in queries]
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results[n] == serial for n in range(4))
+    index.close()
+
+
+# ---- the highlighter's shortcut: stemmers keep a plain word's first letter ------------
+
+TRICKY = tuple(("dying lying tying skies skis news howe atlas cosmos bias andes idly gently ugly early only singly "
+          "sky innings outing canning proceed exceed succeed yes yields youth ies ied ties dies y ys"
+          ).split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=st.one_of(st.sampled_from(TRICKY),
+                      st.text(alphabet=string.ascii_letters, min_size=1, max_size=18)))
+def test_stemmers_keep_the_first_letter_of_plain_words(word: str) -> None:
+    """`Analyzer.matching_spans` skips stemming a new word whose first letter starts no query term."""
+    for stem in ("snowball", "porter", "none"):
+        analyzer = Analyzer(AnalyzerOptions(stem=stem))
+        for form in (word, word.upper(), word.capitalize()):
+            if form.lower() in VERB_FOLDS:
+                continue
+            assert all(t[0] == form[0].lower() for t in analyzer.analyze(form)), (stem, form)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(TRICKY + ("Lavrov", "said", "went", "ex-Soviet", "U.S.", "Москва",
+                                                "mediation", "mediators", "3.5", "don't")), max_size=20),
+       query=st.lists(st.sampled_from(["lavrov", "say", "go", "die", "sky", "soviet", "us", "mediat", "москва",
+                                       "news", "3.5", "ugli"]), max_size=4))
+def test_matching_spans_with_cold_caches(words: list[str], query: list[str]) -> None:
+    """A fresh analyzer (nothing cached) highlights what the full analysis would."""
+    text = " ".join(words)
+    terms = set(query)
+    slow = tuple((t.start, t.end) for t in Analyzer().tokens(text) if not terms.isdisjoint(t.terms))
+    assert Analyzer().matching_spans(text, terms) == slow
