@@ -326,6 +326,9 @@ def _fingerprint(*parts: object) -> str:
     return f"{zlib.crc32(repr(parts).encode('utf-8', 'surrogatepass')):08x}"
 
 
+_STEMS_CHANGING_PREFIX = frozenset({"dying", "lying", "tying"})  # -> die, lie, tie (Snowball, Porter)
+
+
 class _Cache(dict):  # type: ignore[type-arg]
     """A dict that computes missing values and clears itself when full.
 
@@ -418,21 +421,27 @@ class Analyzer:
 
         The same words `tokens` would yield with terms in `terms`, without
         building a `Token` per word: hits are highlighted on every answer."""
-        # Words seen before are looked up; a new plain ASCII word needs the stemmer
-        # (tens of microseconds) only if its first letter starts a query term, since
-        # the stemmers only rewrite endings (tests/test_analysis.py checks this
-        # against the full analysis). Hit texts are full of words no question used.
+        # Words seen before are looked up. A new plain ASCII word needs the stemmer (tens
+        # of microseconds) only if its first two letters start a query term: the stemmers
+        # rewrite endings only, so a stem of two letters or more starts with the word's
+        # first two (but for "dying", "lying", "tying"), a shorter one with its first
+        # letter (tests/test_kernel.py checks both). Hit texts are full of words no
+        # question used.
         known = self._terms
-        firsts = {t[0] for t in terms if t}
+        short = any(len(t) < 2 for t in terms)
+        starts = {t[:1] for t in terms} if short else {t[:2] for t in terms}
+        width = 1 if short else 2
         folds = self._folds
         disjoint = []
         for word in WORD_RE.findall(text):
             found = known.get(word)
             if found is None:
-                if (word.isascii() and word.isalpha() and word[0].lower() not in firsts
-                        and word.lower() not in folds):
-                    disjoint.append(True)
-                    continue
+                if word.isascii() and word.isalpha():
+                    lower = word.lower()
+                    if (lower[:width] not in starts and lower not in folds
+                            and lower not in _STEMS_CHANGING_PREFIX):
+                        disjoint.append(True)
+                        continue
                 found = known[word]
             disjoint.append(terms.isdisjoint(found))
         if all(disjoint):

@@ -190,6 +190,7 @@ def _heap_to_ranked(h_score, h_id, size):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_after, own_after, title_bound,
+           ratio_after, para_factor,
            acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
            sent_para, sent_article, alpha, beta, gamma, excluded, gen, visited, done, visit,
            m, out_ids, out_scores, buf_ids, buf_scores):  # pragma: no cover - compiled
@@ -204,7 +205,10 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
     Bounds, each with a margin over rounding: `bound_after[i]` is the most
     that terms ``order[i:]`` can add to any sentence's score (+inf: no cut);
     `own_after[i]` the most they can add to its own and its neighbours' scores;
-    `title_bound` the most the title part can add (all terms).
+    `title_bound` the most the title part can add (all terms). For the
+    tf-saturating variants a sentence's own score is also at most
+    ``ratio_after[i] * para_factor[u] * P(u)`` (`Ranker._visit_order`; +inf
+    where that does not hold), usually far tighter.
     A paragraph first reached through term i holds no earlier term (those
     were done whole), and its paragraph and title scores are known exactly,
     so it is cut whole when ``own_after[i] + paragraph * P + title * T``
@@ -212,6 +216,7 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
     rises. Sentences reached through a title are cut one by one alike.
     """
     size = 0
+    near = 1.0 + 2.0 * alpha
     n_para_terms = len(p_ptr) - 1
     n_title_terms = len(t_ptr) - 1
     for i in range(len(order)):
@@ -219,6 +224,7 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
             break  # nothing unvisited can reach the worst kept score
         t = order[i]
         own_bound = own_after[i]
+        ratio = ratio_after[i] * (1.0 + 1e-6)  # float32 weights: a wider margin
         n = 0
         if 0 <= t < n_para_terms:
             for j in range(p_ptr[t], p_ptr[t + 1]):
@@ -229,11 +235,12 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
                 if size == m:
                     # P(u) is exact (every term was accumulated); the title first by its bound
                     pv = acc_p[u] + off_p if beta > 0.0 else 0.0
-                    if (own_bound + beta * pv + title_bound) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                    ob = min(own_bound, near * ratio * para_factor[u] * pv)
+                    if (ob + beta * pv + title_bound) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
                         continue
                     a = sent_article[para_start[u]]
                     tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
-                    if (own_bound + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                    if (ob + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
                         continue
                 first = para_start[u]
                 end = para_start[u + 1]
@@ -256,7 +263,8 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
                     visited[s] = visit
                     if size == m:
                         pv = acc_p[para] + off_p if stamp_p[para] == gen else 0.0
-                        if (own_bound + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
+                        ob = min(own_bound, near * ratio * para_factor[para] * pv)
+                        if (ob + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
                             continue
                     if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
                         continue

@@ -127,7 +127,7 @@ class Ranker:
                                          sc.excluded, gen, self.sent_hash, sc.twins)
         state = (acc_s, stamp_s, offs[0], sc.p[0], sc.p[1], offs[1], sc.t[0], sc.t[1], offs[2],
                  self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
-        order, bound_after, own_after, title_bound = self._visit_order(terms, offs)
+        order, bound_after, own_after, title_bound, ratio_after = self._visit_order(terms, offs)
         pp, tp = self.paragraphs.postings, self.titles.postings
         need = offset + k
         m = need + 16
@@ -135,7 +135,8 @@ class Ranker:
             out_ids = np.empty(m, np.int64)
             out_scores = np.empty(m, np.float64)
             kept = kernel.select(order, pp.ptr, pp.docs, tp.ptr, tp.docs,
-                                 self._para_start, self._article_start, bound_after, own_after, title_bound, *state,
+                                 self._para_start, self._article_start, bound_after, own_after, title_bound,
+                                 ratio_after, self._para_factor, *state,
                                  sc.excluded, gen, sc.visited, sc.done, sc.next_visit(), m,
                                  out_ids, out_scores, sc.buf_ids, sc.buf_scores) if remaining else 0
             ids, scores = out_ids[:kept], out_scores[:kept]
@@ -167,7 +168,7 @@ class Ranker:
         return ranked, int(matched)
 
     def _visit_order(self, terms: Sequence[tuple[int, float]],
-                     offs: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+                     offs: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
         """Query terms rarest first, and the bounds `kernel.select` cuts with.
 
         From each position on, the terms can add at most, per term, ``count *
@@ -178,6 +179,13 @@ class Ranker:
         (BM25Plus) add to every candidate. A relative margin of 1e-9 covers
         float rounding, so a cut never drops a sentence that could tie.
         Negative weights would void the bounds: then nothing is cut.
+
+        `ratio_after[i]`: for Okapi-shaped weights ``idf * tf * (k1 + 1) / (tf +
+        k1 * norm)`` (okapi, lucene; no constant part) a sentence's weight is
+        below ``idf_S * (k1 + 1)`` and its paragraph's at least ``idf_P * (k1 +
+        1) / (1 + k1 * norm_P)``, so a sentence of paragraph u scores at most
+        ``max_t idf_S / idf_P * (1 + k1 * norm_P(u)) * P(u)`` over the terms u
+        can hold (those from position i on): the max ratio, or +inf.
         (Plain Python: a question has at most a few dozen terms.)
         """
         p = self.params
@@ -189,9 +197,9 @@ class Ranker:
         df = self.df
         ids = sorted(weight, key=lambda t: (df[t], t))
         n = len(ids)
+        endless = np.full(n + 1, np.inf)
         if min(p.neighbour, p.paragraph, p.title, *offs) < 0 or any(c < 0 for c in weight.values()):
-            endless = np.full(n + 1, np.inf)
-            return np.array(ids, np.int64), endless, endless, np.inf
+            return np.array(ids, np.int64), endless, endless, np.inf, endless
         mx_s, mx_p, mx_t = self._term_max
         near = 1.0 + 2.0 * p.neighbour
         margin = 1.0 + 1e-9
@@ -201,14 +209,23 @@ class Ranker:
         all_sum = own_sum + p.paragraph * offs[1] + p.title * offs[2]
         own_after[n], bound_after[n] = own_sum * margin, all_sum * margin + 1e-12
         title_sum = offs[2]
+        ratio_after = endless.copy()
+        saturating = (p.bm25.variant in ("okapi", "lucene") and p.paragraph > 0 and not any(offs)
+                      and p.bm25.k1 >= 0 and 0 <= p.bm25.b <= 1)
+        ratio = -np.inf if saturating else np.inf
+        idf_s, idf_p = self.sentences.idf, self.paragraphs.idf
         for i in range(n - 1, -1, -1):
             t, c = ids[i], weight[ids[i]]
+            if saturating:
+                r = float(idf_s[t]) / float(idf_p[t]) if idf_p[t] > 0 and idf_s[t] >= 0 else np.inf
+                ratio = max(ratio, r)
+                ratio_after[i] = ratio
             own = c * float(mx_s[t]) * near
             own_sum += own
             all_sum += own + c * (p.paragraph * float(mx_p[t]) + p.title * float(mx_t[t]))
             title_sum += c * float(mx_t[t])
             own_after[i], bound_after[i] = own_sum * margin, all_sum * margin + 1e-12
-        return np.array(ids, np.int64), bound_after, own_after, p.title * title_sum * margin
+        return np.array(ids, np.int64), bound_after, own_after, p.title * title_sum * margin, ratio_after
 
     @cached_property
     def _term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -228,6 +245,12 @@ class Ranker:
     def df(self) -> np.ndarray:
         """Each term's number of sentences."""
         return self.sentences.postings.df()
+
+    @cached_property
+    def _para_factor(self) -> np.ndarray:
+        """``1 + k1 * norm`` of each paragraph (norm: BM25's length normalisation), for the cut."""
+        fld, bm = self.paragraphs, self.params.bm25
+        return 1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
 
     @cached_property
     def _min_weight(self) -> float:
@@ -254,6 +277,7 @@ class Ranker:
     def warm(self) -> None:
         """Derive the kernel's tables and compile (or load from numba's cache) its code now."""
         self._term_max, self._min_weight, self._para_start, self._article_start, self.df  # noqa: B018
+        self._para_factor  # noqa: B018
         self.top([], [], 0, 1)
         self.top([(0, 1.0)], [0], 0, 1)
 
