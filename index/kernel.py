@@ -310,3 +310,117 @@ def distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen, sen
         if hashes[i] != hashes[i - 1]:
             unique += 1
     return remaining - twins + unique
+
+
+# ---- the plan of a question: constant parts, visiting order, bounds ----------------------
+
+
+@njit(cache=True, nogil=True)
+def plan(terms, counts, s_const, p_const, t_const, use_p, use_t, df, mx_s, mx_p, mx_t, idf_s, idf_p,
+         alpha, beta, gamma, saturating, order, bound_after, own_after, ratio_after,
+         offs):  # pragma: no cover - compiled
+    """What `select` needs before it starts; returns (number of distinct terms, title bound).
+
+    `offs` gets each field's constant part (`Field.offset`: BM25Plus only).
+    `order` gets the distinct valid terms rarest first (by sentence df, then
+    id), their weights summed. From each position i on, the terms can add at
+    most, per term, ``count * maxS * (1 + 2 * neighbour)`` to a sentence's own
+    and neighbours' scores (`own_after[i]`), and that plus ``count *
+    (paragraph * maxP + title * maxT)`` in all (`bound_after[i]`; the title
+    part of all terms: the title bound), with the maxima of the term's weights
+    in each field, plus the constant parts. A relative margin of 1e-9 covers
+    float rounding, so a cut never drops a sentence that could tie. Negative
+    weights would void the bounds: then nothing is cut (+inf).
+
+    `ratio_after[i]`: for Okapi-shaped weights ``idf * tf * (k1 + 1) / (tf +
+    k1 * norm)`` (`saturating`: okapi or lucene, no constant part, the
+    paragraph weighed) a sentence's weight is below ``idf_S * (k1 + 1)`` and its
+    paragraph's at least ``idf_P * (k1 + 1) / (1 + k1 * norm_P)``, so a sentence
+    of paragraph u scores at most ``max idf_S / idf_P * (1 + k1 * norm_P(u)) *
+    P(u)`` over the terms u can hold (those from position i on); else +inf.
+    """
+    n_terms = len(df)
+    off_s = 0.0
+    off_p = 0.0
+    off_t = 0.0
+    weight = np.zeros(len(terms))
+    n = 0
+    for i in range(len(terms)):
+        t = terms[i]
+        if t < 0 or t >= n_terms:
+            continue
+        c = counts[i]
+        off_s += s_const[t] * c
+        if use_p:
+            off_p += p_const[t] * c
+        if use_t:
+            off_t += t_const[t] * c
+        j = 0
+        while j < n and order[j] != t:
+            j += 1
+        if j < n:
+            weight[j] += c
+        else:
+            order[n] = t
+            weight[n] = c
+            n += 1
+    offs[0] = off_s
+    offs[1] = off_p
+    offs[2] = off_t
+    for i in range(1, n):  # insertion sort by (df, id): a few dozen terms at most
+        t = order[i]
+        w = weight[i]
+        j = i - 1
+        while j >= 0 and (df[order[j]] > df[t] or (df[order[j]] == df[t] and order[j] > t)):
+            order[j + 1] = order[j]
+            weight[j + 1] = weight[j]
+            j -= 1
+        order[j + 1] = t
+        weight[j + 1] = w
+    negative = min(alpha, beta, gamma, off_s, off_p, off_t) < 0.0
+    for i in range(n):
+        if weight[i] < 0.0:
+            negative = True
+    if negative:
+        for i in range(n + 1):
+            bound_after[i] = np.inf
+            own_after[i] = np.inf
+            ratio_after[i] = np.inf
+        return n, np.inf
+    near = 1.0 + 2.0 * alpha
+    margin = 1.0 + 1e-9
+    own_sum = off_s * near
+    all_sum = own_sum + beta * off_p + gamma * off_t
+    own_after[n] = own_sum * margin
+    bound_after[n] = all_sum * margin + 1e-12
+    ratio_after[n] = np.inf
+    title_sum = off_t
+    saturating = saturating and beta > 0.0 and off_s == 0.0 and off_p == 0.0 and off_t == 0.0
+    ratio = -np.inf
+    for i in range(n - 1, -1, -1):
+        t = order[i]
+        c = weight[i]
+        if saturating:
+            r = idf_s[t] / idf_p[t] if idf_p[t] > 0.0 and idf_s[t] >= 0.0 else np.inf
+            ratio = max(ratio, r)
+            ratio_after[i] = ratio
+        else:
+            ratio_after[i] = np.inf
+        own = c * mx_s[t] * near
+        own_sum += own
+        all_sum += own + c * (beta * mx_p[t] + gamma * mx_t[t])
+        title_sum += c * mx_t[t]
+        own_after[i] = own_sum * margin
+        bound_after[i] = all_sum * margin + 1e-12
+    return n, gamma * title_sum * margin
+
+
+@njit(cache=True, nogil=True)
+def tally(s_ptr, s_docs, out_terms, excluded, acc_s, stamp_s, off_s, gen, touched_s, n_touched,
+          all_positive, members, sent_hash, twins):  # pragma: no cover - compiled
+    """(matched, remaining, distinct): `exclude`, `count_matches` and `distinct_texts` in one call."""
+    hit = exclude(s_ptr, s_docs, out_terms, excluded, acc_s, stamp_s, off_s, gen)
+    matched = count_matches(touched_s, n_touched, acc_s, off_s, all_positive)
+    remaining = matched - hit
+    return matched, remaining, distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen,
+                                              sent_hash, twins)

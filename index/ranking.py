@@ -52,6 +52,7 @@ from . import kernel
 from .bm25 import BM25Params
 from .postings import Field
 
+TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that collapse (more: a retry)
 FULL_SORT_LIMIT = 512  # candidates up to this many are sorted whole; above, only the top m
 
 
@@ -106,31 +107,40 @@ class Ranker:
         p = self.params
         term_ids = np.fromiter((t for t, _ in terms), np.int64, len(terms))
         counts = np.fromiter((c for _, c in terms), np.float64, len(terms))
-        used = (self.sentences, self.paragraphs if p.paragraph else None, self.titles if p.title else None)
-        offs = [fld.offset(terms) if fld is not None else 0.0 for fld in used]
-        all_positive = self._min_weight > 0.0 and offs[0] >= 0.0  # then every touched sentence matches
+        use_p, use_t = bool(p.paragraph), bool(p.title)
+        # positive weights, constant parts and counts: every touched sentence matches (S > 0)
+        all_positive = self._positive and bool(len(counts)) and float(counts.min()) > 0.0
         n_touched = 0
-        for fld, (acc, stamp, touched) in zip(used, (sc.s, sc.p, sc.t)):
-            if fld is None:
-                continue  # weighs nothing: its stamps stay stale, its scores read as 0
-            n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
-                                  acc, stamp, touched, fld is self.sentences and not all_positive, gen)
-            if fld is self.sentences:
-                n_touched = n
+        for fld, used, (acc, stamp, touched) in ((self.sentences, True, sc.s), (self.paragraphs, use_p, sc.p),
+                                                 (self.titles, use_t, sc.t)):
+            if used:  # (a field that weighs nothing keeps stale stamps: its scores read as 0)
+                n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
+                                      acc, stamp, touched, fld is self.sentences and not all_positive, gen)
+                if fld is self.sentences:
+                    n_touched = n
+        nt = len(term_ids)
+        order, bound_after, own_after, ratio_after = (np.empty(nt + 1, np.int64), np.empty(nt + 1),
+                                                      np.empty(nt + 1), np.empty(nt + 1))
+        offs = np.zeros(3)
+        mx_s, mx_p, mx_t = self._term_max
+        n_order, title_bound = kernel.plan(
+            term_ids, counts, self.sentences.const, self.paragraphs.const, self.titles.const, use_p, use_t,
+            self.df, mx_s, mx_p, mx_t, self.sentences.idf, self.paragraphs.idf, p.neighbour, p.paragraph,
+            p.title, p.bm25.variant in ("okapi", "lucene"), order, bound_after, own_after, ratio_after, offs)
+        order, bound_after, own_after, ratio_after = (order[:n_order], bound_after[:n_order + 1],
+                                                      own_after[:n_order + 1], ratio_after[:n_order + 1])
+        off_s, off_p, off_t = float(offs[0]), float(offs[1]), float(offs[2])
         acc_s, stamp_s, touched_s = sc.s
         s_post = self.sentences.postings
-        hits_excluded = kernel.exclude(s_post.ptr, s_post.docs, np.fromiter(excluded, np.int64, len(excluded)),
-                                       sc.excluded, acc_s, stamp_s, offs[0], gen)
-        matched = kernel.count_matches(touched_s, n_touched, acc_s, offs[0], all_positive)
-        remaining = matched - hits_excluded
-        distinct = kernel.distinct_texts(remaining, self.duplicates.members, acc_s, stamp_s, offs[0],
-                                         sc.excluded, gen, self.sent_hash, sc.twins)
-        state = (acc_s, stamp_s, offs[0], sc.p[0], sc.p[1], offs[1], sc.t[0], sc.t[1], offs[2],
+        matched, remaining, distinct = kernel.tally(
+            s_post.ptr, s_post.docs, np.fromiter(excluded, np.int64, len(excluded)), sc.excluded, acc_s, stamp_s,
+            off_s, gen, touched_s, n_touched, all_positive, self.duplicates.members,
+            self.sent_hash, sc.twins)
+        state = (acc_s, stamp_s, off_s, sc.p[0], sc.p[1], off_p, sc.t[0], sc.t[1], off_t,
                  self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
-        order, bound_after, own_after, title_bound, ratio_after = self._visit_order(terms, offs)
         pp, tp = self.paragraphs.postings, self.titles.postings
         need = offset + k
-        m = need + 16
+        m = need + TOP_SLACK
         while True:
             out_ids = np.empty(m, np.int64)
             out_scores = np.empty(m, np.float64)
@@ -155,7 +165,7 @@ class Ranker:
             g_scores = np.empty(len(group), np.float64)
             ok = np.empty(len(group), np.bool_)
             kernel.served(group, len(group), *state, gen, g_scores)
-            kernel.candidates(group, acc_s, stamp_s, offs[0], sc.excluded, gen, ok)
+            kernel.candidates(group, acc_s, stamp_s, off_s, sc.excluded, gen, ok)
             ok &= group != sid
             group, g_scores = group[ok], g_scores[ok]
             dups.append(tuple(int(i) for i in group[np.lexsort((group, -g_scores))]))
@@ -166,66 +176,6 @@ class Ranker:
             total=int(distinct),
         )
         return ranked, int(matched)
-
-    def _visit_order(self, terms: Sequence[tuple[int, float]],
-                     offs: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
-        """Query terms rarest first, and the bounds `kernel.select` cuts with.
-
-        From each position on, the terms can add at most, per term, ``count *
-        maxS * (1 + 2 * neighbour)`` to a sentence's own and neighbours'
-        scores (`own_after`), and that plus ``count * (paragraph * maxP + title *
-        maxT)`` in all (`bound_after`; the title part of all terms: `title_bound`),
-        with the maxima of the term's weights in each field; the constant parts
-        (BM25Plus) add to every candidate. A relative margin of 1e-9 covers
-        float rounding, so a cut never drops a sentence that could tie.
-        Negative weights would void the bounds: then nothing is cut.
-
-        `ratio_after[i]`: for Okapi-shaped weights ``idf * tf * (k1 + 1) / (tf +
-        k1 * norm)`` (okapi, lucene; no constant part) a sentence's weight is
-        below ``idf_S * (k1 + 1)`` and its paragraph's at least ``idf_P * (k1 +
-        1) / (1 + k1 * norm_P)``, so a sentence of paragraph u scores at most
-        ``max_t idf_S / idf_P * (1 + k1 * norm_P(u)) * P(u)`` over the terms u
-        can hold (those from position i on): the max ratio, or +inf.
-        (Plain Python: a question has at most a few dozen terms.)
-        """
-        p = self.params
-        n_terms = len(self.df)
-        weight: dict[int, float] = {}
-        for t, c in terms:
-            if 0 <= t < n_terms:
-                weight[t] = weight.get(t, 0.0) + c
-        df = self.df
-        ids = sorted(weight, key=lambda t: (df[t], t))
-        n = len(ids)
-        endless = np.full(n + 1, np.inf)
-        if min(p.neighbour, p.paragraph, p.title, *offs) < 0 or any(c < 0 for c in weight.values()):
-            return np.array(ids, np.int64), endless, endless, np.inf, endless
-        mx_s, mx_p, mx_t = self._term_max
-        near = 1.0 + 2.0 * p.neighbour
-        margin = 1.0 + 1e-9
-        own_after = np.zeros(n + 1)
-        bound_after = np.zeros(n + 1)
-        own_sum = offs[0] * near
-        all_sum = own_sum + p.paragraph * offs[1] + p.title * offs[2]
-        own_after[n], bound_after[n] = own_sum * margin, all_sum * margin + 1e-12
-        title_sum = offs[2]
-        ratio_after = endless.copy()
-        saturating = (p.bm25.variant in ("okapi", "lucene") and p.paragraph > 0 and not any(offs)
-                      and p.bm25.k1 >= 0 and 0 <= p.bm25.b <= 1)
-        ratio = -np.inf if saturating else np.inf
-        idf_s, idf_p = self.sentences.idf, self.paragraphs.idf
-        for i in range(n - 1, -1, -1):
-            t, c = ids[i], weight[ids[i]]
-            if saturating:
-                r = float(idf_s[t]) / float(idf_p[t]) if idf_p[t] > 0 and idf_s[t] >= 0 else np.inf
-                ratio = max(ratio, r)
-                ratio_after[i] = ratio
-            own = c * float(mx_s[t]) * near
-            own_sum += own
-            all_sum += own + c * (p.paragraph * float(mx_p[t]) + p.title * float(mx_t[t]))
-            title_sum += c * float(mx_t[t])
-            own_after[i], bound_after[i] = own_sum * margin, all_sum * margin + 1e-12
-        return np.array(ids, np.int64), bound_after, own_after, p.title * title_sum * margin, ratio_after
 
     @cached_property
     def _term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,9 +203,10 @@ class Ranker:
         return 1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
 
     @cached_property
-    def _min_weight(self) -> float:
-        w = self.sentences.weights
-        return float(w.min()) if len(w) else 1.0
+    def _positive(self) -> bool:
+        """Whether every sentence weight is positive and no constant part negative."""
+        w, const = self.sentences.weights, self.sentences.const
+        return (not len(w) or float(w.min()) > 0.0) and (not len(const) or float(const.min()) >= 0.0)
 
     @cached_property
     def _para_start(self) -> np.ndarray:
@@ -276,7 +227,7 @@ class Ranker:
 
     def warm(self) -> None:
         """Derive the kernel's tables and compile (or load from numba's cache) its code now."""
-        self._term_max, self._min_weight, self._para_start, self._article_start, self.df  # noqa: B018
+        self._term_max, self._positive, self._para_start, self._article_start, self.df  # noqa: B018
         self._para_factor  # noqa: B018
         self.top([], [], 0, 1)
         self.top([(0, 1.0)], [0], 0, 1)
