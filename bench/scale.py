@@ -500,7 +500,8 @@ How to read this (details in the docstring of `bench/scale.py`):
 - **ours**: build = `SearchIndex.build` from the corpus folder (reading, sentence splitting,
   analysis, postings, SQLite, atomic write; 2 worker processes); query = `search(question,
   k=10)` in a fresh process: question analysis + BM25 over sentences, paragraphs and titles
-  (the product's ranking model) + top 10 with texts, context and highlights.
+  (the product's ranking model, compiled in `index/kernel.py`: exact top 10 with cuts, a
+  count of all matches) + top 10 with texts, context and highlights.
 - **Peers** index our sentences as our analyzer tokenised them (that preparation is not in
   their build time) and get each question as its analysed terms (so their query time has
   no question analysis). rank-bm25: `BM25Okapi` + `get_top_n`, in memory, first N questions
@@ -578,7 +579,8 @@ def render(results: dict, meta: dict) -> str:
             notes.append(f"ours, the same questions a second time (word caches of the highlighter warm): "
                          f"p50 {pct(rep, 50):.2f} ms, p95 {pct(rep, 95):.2f} ms, p99 {pct(rep, 99):.2f} ms")
         if ours.get("query", {}).get("rss_before_mb"):
-            notes.append(f"ours, RSS of the interpreter with numpy/nltk imported, before loading: "
+            notes.append(f"ours, RSS of the interpreter with the search core imported (numpy, nltk, numba), "
+                         f"before loading: "
                          f"{ours['query']['rss_before_mb']['VmRSS']:.0f} MB")
         if tant and r["tantivy"]["query"].get("latency_nocount_ms"):
             nc = r["tantivy"]["query"]["latency_nocount_ms"]
