@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test index search bench-quality bench-scale bench-bot bench-soak clean
+.PHONY: run test index search bench-quality bench-scale bench-phases bench-bot bench-soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-quality: $(STAMP)
 
 bench-scale: $(VENV)/.bench
 	$(PY) bench/scale.py
+
+bench-phases: $(STAMP)
+	$(PY) bench/query_phases.py
 
 bench-bot: $(STAMP)
 	$(PY) bench/bot_load.py

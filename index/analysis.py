@@ -421,29 +421,29 @@ class Analyzer:
 
         The same words `tokens` would yield with terms in `terms`, without
         building a `Token` per word: hits are highlighted on every answer."""
-        # Words seen before are looked up. A new plain ASCII word needs the stemmer (tens
-        # of microseconds) only if its first two letters start a query term: the stemmers
-        # rewrite endings only, so a stem of two letters or more starts with the word's
-        # first two (but for "dying", "lying", "tying"), a shorter one with its first
-        # letter (tests/test_kernel.py checks both). Hit texts are full of words no
-        # question used.
+        # Words seen before are looked up. A new plain ASCII word needs the stemmer (tens of
+        # microseconds) only if it starts with a query term minus its last letter: the
+        # stemmers only cut endings and change the last letter left ("happy" -> "happi",
+        # "ability" -> "abl"), so a stem without its last letter begins the word (but for
+        # "dying", "lying", "tying"; tests/test_kernel.py checks this). Hit texts are full
+        # of words no question used.
         known = self._terms
-        short = any(len(t) < 2 for t in terms)
-        starts = {t[:1] for t in terms} if short else {t[:2] for t in terms}
-        width = 1 if short else 2
-        folds = self._folds
-        disjoint = []
-        for word in WORD_RE.findall(text):
-            found = known.get(word)
-            if found is None:
+        words = WORD_RE.findall(text)
+        found = list(map(known.get, words))  # C-level lookups; None where not seen before
+        if None in found:
+            prefixes = tuple(t[:-1] for t in terms)
+            folds = self._folds
+            for i, word in enumerate(words):
+                if found[i] is not None:
+                    continue
                 if word.isascii() and word.isalpha():
                     lower = word.lower()
-                    if (lower[:width] not in starts and lower not in folds
+                    if (not lower.startswith(prefixes) and lower not in folds
                             and lower not in _STEMS_CHANGING_PREFIX):
-                        disjoint.append(True)
+                        found[i] = ()
                         continue
-                found = known[word]
-            disjoint.append(terms.isdisjoint(found))
+                found[i] = known[word]
+        disjoint = list(map(terms.isdisjoint, found))
         if all(disjoint):
             return ()
         return tuple(m.span() for m in compress(WORD_RE.finditer(text), map(not_, disjoint)))

@@ -373,23 +373,22 @@ class SearchIndex:
             f"JOIN articles a ON a.id = s.article WHERE s.id IN ({marks})", ids)
         return dict(rows)
 
-    def _articles(self, ids: set[int]) -> dict[int, ArticleRef]:
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT id, ext_id, title, path, url, published, source FROM articles "
-                               f"WHERE id IN ({marks})", sorted(ids))
-        return {row[0]: ArticleRef(*row[1:]) for row in rows}
-
     def _hits(self, ranked: Ranked, query_terms: set[str], offset: int) -> list[Hit]:
         if not ranked.ids:
             return []
         wanted = set(ranked.ids) | {d for dup in ranked.duplicates for d in dup}
         around = sorted(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids})
         marks = ",".join("?" * len(around))
-        rows = {r[0]: r for r in self.db.execute(
-            f'SELECT s.id, s.article, s.paragraph, s.idx, s.start, s."end", s.section, '
-            f"substr(a.text, s.start + 1, s.\"end\" - s.start) FROM sentences s "
-            f"JOIN articles a ON a.id = s.article WHERE s.id IN ({marks})", around)}
-        refs = self._articles({rows[i][1] for i in wanted if i in rows})
+        # one query: the sentences, their texts and their articles' references
+        rows, refs = {}, {}
+        for r in self.db.execute(
+                f'SELECT s.id, s.article, s.paragraph, s.idx, s.start, s."end", s.section, '
+                f"substr(a.text, s.start + 1, s.\"end\" - s.start), a.ext_id, a.title, a.path, a.url, "
+                f"a.published, a.source FROM sentences s "
+                f"JOIN articles a ON a.id = s.article WHERE s.id IN ({marks})", around):
+            rows[r[0]] = r[:8]
+            if r[0] in wanted and r[1] not in refs:
+                refs[r[1]] = ArticleRef(*r[8:])
         hits = []
         for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
             _, art, para, idx, start, end, section, text = rows[sid]

@@ -189,8 +189,8 @@ def _heap_to_ranked(h_score, h_id, size):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_after, own_after, title_bound,
-           ratio_after, para_factor,
+def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, para_article, bound_after, own_after,
+           title_bound, ratio_after, para_factor,
            acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
            sent_para, sent_article, alpha, beta, gamma, excluded, gen, visited, done, visit,
            m, out_ids, out_scores, buf_ids, buf_scores):  # pragma: no cover - compiled
@@ -238,7 +238,7 @@ def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, bound_aft
                     ob = min(own_bound, near * ratio * para_factor[u] * pv)
                     if (ob + beta * pv + title_bound) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
                         continue
-                    a = sent_article[para_start[u]]
+                    a = para_article[u]
                     tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
                     if (ob + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
                         continue

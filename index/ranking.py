@@ -134,7 +134,7 @@ class Ranker:
         s_post = self.sentences.postings
         matched, remaining, distinct = kernel.tally(
             s_post.ptr, s_post.docs, np.fromiter(excluded, np.int64, len(excluded)), sc.excluded, acc_s, stamp_s,
-            off_s, gen, touched_s, n_touched, all_positive, self.duplicates.members,
+            off_s, gen, touched_s, n_touched, all_positive, self.duplicates.sorted_members,
             self.sent_hash, sc.twins)
         state = (acc_s, stamp_s, off_s, sc.p[0], sc.p[1], off_p, sc.t[0], sc.t[1], off_t,
                  self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
@@ -145,7 +145,8 @@ class Ranker:
             out_ids = np.empty(m, np.int64)
             out_scores = np.empty(m, np.float64)
             kept = kernel.select(order, pp.ptr, pp.docs, tp.ptr, tp.docs,
-                                 self._para_start, self._article_start, bound_after, own_after, title_bound,
+                                 self._para_start, self._article_start, self._para_article, bound_after,
+                                 own_after, title_bound,
                                  ratio_after, self._para_factor, *state,
                                  sc.excluded, gen, sc.visited, sc.done, sc.next_visit(), m,
                                  out_ids, out_scores, sc.buf_ids, sc.buf_scores) if remaining else 0
@@ -200,7 +201,9 @@ class Ranker:
     def _para_factor(self) -> np.ndarray:
         """``1 + k1 * norm`` of each paragraph (norm: BM25's length normalisation), for the cut."""
         fld, bm = self.paragraphs, self.params.bm25
-        return 1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
+        # float32 (half the memory traffic of the paragraph loop); the cut's margin covers its rounding
+        return (1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
+                ).astype(np.float32)
 
     @cached_property
     def _positive(self) -> bool:
@@ -212,6 +215,13 @@ class Ranker:
     def _para_start(self) -> np.ndarray:
         """Sentences of paragraph p: ``_para_start[p]:_para_start[p + 1]`` (sentences are in paragraph order)."""
         return _starts(self.sent_para, self.paragraphs.n_docs)
+
+    @cached_property
+    def _para_article(self) -> np.ndarray:
+        """The article of each paragraph (0 for a paragraph without sentences, which no posting names)."""
+        starts = self._para_start[:-1]
+        return np.asarray(self.sent_article)[np.minimum(starts, max(len(self.sent_article) - 1, 0))] \
+            if len(self.sent_article) else np.zeros(len(starts), np.int32)
 
     @cached_property
     def _article_start(self) -> np.ndarray:
@@ -228,7 +238,7 @@ class Ranker:
     def warm(self) -> None:
         """Derive the kernel's tables and compile (or load from numba's cache) its code now."""
         self._term_max, self._positive, self._para_start, self._article_start, self.df  # noqa: B018
-        self._para_factor  # noqa: B018
+        self._para_factor, self._para_article  # noqa: B018
         self.top([], [], 0, 1)
         self.top([(0, 1.0)], [0], 0, 1)
 

@@ -167,29 +167,27 @@ def test_threads_get_what_one_thread_gets(corpus_index: tuple[Path, Path]) -> No
 
 # ---- the highlighter's shortcut: stemmers keep a plain word's first letter ------------
 
-TRICKY = tuple(("dying lying tying ued oed aed ied ieds ies  skies skis news howe atlas cosmos bias andes idly gently ugly early only singly "
+TRICKY = tuple(("dying lying tying ued oed aed ied ieds ies ability possibility relational organization happy cried agreed hopping hoping generalization sensitivity mobility  skies skis news howe atlas cosmos bias andes idly gently ugly early only singly "
           "sky innings outing canning proceed exceed succeed yes yields youth ies ied ties dies y ys"
           ).split())
 
 
 @settings(max_examples=600, deadline=None)
 @given(word=st.one_of(st.sampled_from(TRICKY),
-                      st.text(alphabet="aeiouybcdlnrst", min_size=1, max_size=8),
+                      st.text(alphabet="aeiouybcdlnrstgmph", min_size=1, max_size=12),
                       st.text(alphabet=string.ascii_letters, min_size=1, max_size=18)))
-def test_stemmers_keep_the_first_letters_of_plain_words(word: str) -> None:
-    """`Analyzer.matching_spans` skips stemming a new word whose first two letters start no
-    query term: a stem of two letters or more starts with the word's first two (but for the
-    three listed words), a shorter one with its first letter."""
+def test_stems_without_their_last_letter_begin_the_word(word: str) -> None:
+    """`Analyzer.matching_spans` skips stemming a new plain word that starts with no query term
+    minus its last letter: the stemmers cut endings and change at most the last letter left
+    (but for the three listed words)."""
     for stem in ("snowball", "porter", "none"):
         analyzer = Analyzer(AnalyzerOptions(stem=stem))
         for form in (word, word.upper(), word.capitalize()):
             lower = form.lower()
-            if lower in VERB_FOLDS:
+            if lower in VERB_FOLDS or lower in ("dying", "lying", "tying"):
                 continue
             for term in analyzer.analyze(form):
-                assert term[0] == lower[0], (stem, form, term)
-                if len(term) >= 2 and lower not in ("dying", "lying", "tying"):
-                    assert term[:2] == lower[:2], (stem, form, term)
+                assert lower.startswith(term[:-1]), (stem, form, term)
 
 
 @settings(max_examples=200, deadline=None)
