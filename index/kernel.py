@@ -3,24 +3,26 @@
 Why compiled: at a million sentences the median question's terms have about
 forty thousand postings, and a common word ("say") several hundred thousand.
 The numpy path (`Ranker.score` + `Ranker.page`) merges the term lists with a
-sort and makes a dozen passes over every candidate: 4-5 ms a question at the
-median (profile in the issue notes). Here (numba, compiled once and cached on
-disk next to this file):
+sort and makes a dozen passes over every candidate: 3.4 ms a question at the
+median, 8 ms on average (`bench/results/query_phases.md`). Here (numba,
+compiled on first use and cached on disk next to this file):
 
 1. `accumulate` adds each posting's weight into a dense per-thread array of
    the field's units (sentences, paragraphs, titles). A unit's slot is valid
-   only when its stamp equals the question's number, so nothing is ever
-   zeroed after a question.
-2. `select` visits candidates term by term, rarest first: the sentences of
-   the paragraphs (and articles, through their titles) that hold the term.
-   A sentence's score only has parts from terms in its paragraph or title,
-   so once the best ``m`` so far all beat what the terms not yet visited
-   could add up to at most (per-term maxima of the three fields, taken at
-   load), no unvisited sentence can enter and the rest is skipped (MaxScore,
-   Turtle & Flood 1995, with the paragraph as the unit of the bound). For
-   a question with a rare word this scores a few thousand sentences instead of
-   every match. `served` computes the model's score, `counts` how many
-   sentences match and how many distinct texts they hold.
+   only when its byte stamp equals the question's number, so nothing is
+   zeroed after a question (only every 255 questions).
+2. `plan` orders the terms rarest first and bounds what the terms from each
+   position on can add to a score; `tally` counts the matches and their
+   distinct texts (and applies exclusions).
+3. `select` visits candidates term by term: the sentences of the paragraphs
+   (and articles, through their titles) that hold the term. A sentence's
+   score only has parts from terms in its paragraph or title, so once the
+   best ``m`` so far all beat what the terms not yet visited could add up to,
+   no unvisited sentence can enter and the rest is skipped (MaxScore, Turtle
+   & Flood 1995, with the paragraph as the unit of the bound); a paragraph
+   whose exact paragraph and title scores plus a bound on its sentences'
+   cannot reach the worst kept is skipped whole. `served` computes the
+   model's score for the sentences that remain; a bounded heap keeps the best.
 
 The arithmetic is the numpy path's, operation for operation and in the same
 order (terms in question order, float32 weights widened to float64), so
