@@ -137,6 +137,12 @@ def _worse(score_a, id_a, score_b, id_b):  # pragma: no cover - compiled
     return score_a < score_b or (score_a == score_b and id_a > id_b)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _swap(h_score, h_id, a, b):  # pragma: no cover - compiled
+    h_score[a], h_score[b] = h_score[b], h_score[a]
+    h_id[a], h_id[b] = h_id[b], h_id[a]
+
+
 @njit(cache=True, nogil=True)
 def _push(h_score, h_id, size, m, score, s):  # pragma: no cover - compiled
     """Offer one candidate to the bounded heap (root: the worst kept); returns the new size."""
@@ -147,8 +153,7 @@ def _push(h_score, h_id, size, m, score, s):  # pragma: no cover - compiled
         while j > 0:
             parent = (j - 1) // 2
             if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent]):
-                h_score[j], h_score[parent] = h_score[parent], h_score[j]
-                h_id[j], h_id[parent] = h_id[parent], h_id[j]
+                _swap(h_score, h_id, j, parent)
                 j = parent
             else:
                 break
@@ -172,8 +177,7 @@ def _sift_down(h_score, h_id, size, i):  # pragma: no cover - compiled
         if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left]):
             child = right
         if _worse(h_score[child], h_id[child], h_score[i], h_id[i]):
-            h_score[i], h_score[child] = h_score[child], h_score[i]
-            h_id[i], h_id[child] = h_id[child], h_id[i]
+            _swap(h_score, h_id, i, child)
             i = child
         else:
             return
@@ -185,8 +189,7 @@ def _heap_to_ranked(h_score, h_id, size):  # pragma: no cover - compiled
     end = size
     while end > 1:
         end -= 1
-        h_score[0], h_score[end] = h_score[end], h_score[0]
-        h_id[0], h_id[end] = h_id[end], h_id[0]
+        _swap(h_score, h_id, 0, end)
         _sift_down(h_score, h_id, end, 0)
 
 
