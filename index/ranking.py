@@ -41,8 +41,10 @@ corpus order, then position in the article.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -53,6 +55,7 @@ from .bm25 import BM25Params
 from .postings import Field
 
 TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that collapse (more: a retry)
+PARALLEL_MIN_POSTINGS = 16384  # `Ranker.top`: fewer paragraph postings are added up on the calling thread
 FULL_SORT_LIMIT = 512  # candidates up to this many are sorted whole; above, only the top m
 
 
@@ -110,14 +113,26 @@ class Ranker:
         use_p, use_t = bool(p.paragraph), bool(p.title)
         # positive weights, constant parts and counts: every touched sentence matches (S > 0)
         all_positive = self._positive and bool(len(counts)) and float(counts.min()) > 0.0
+        # The paragraph postings are added up on the other core while this thread does the
+        # sentences' (both memory-bound, the kernel releases the GIL), when there are enough
+        pp = self.paragraphs.postings
+        aside = None
+        if use_p and _postings_of(pp.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
+            aside = _helper().submit(kernel.accumulate, pp.ptr, pp.docs, self.paragraphs.weights, term_ids,
+                                     counts, *sc.p, False, gen)
         n_touched = 0
-        for fld, used, (acc, stamp, touched) in ((self.sentences, True, sc.s), (self.paragraphs, use_p, sc.p),
-                                                 (self.titles, use_t, sc.t)):
-            if used:  # (a field that weighs nothing keeps stale stamps: its scores read as 0)
-                n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
-                                      acc, stamp, touched, fld is self.sentences and not all_positive, gen)
-                if fld is self.sentences:
-                    n_touched = n
+        try:
+            for fld, used, (acc, stamp, touched) in ((self.sentences, True, sc.s),
+                                                     (self.paragraphs, use_p and aside is None, sc.p),
+                                                     (self.titles, use_t, sc.t)):
+                if used:  # (a field that weighs nothing keeps stale stamps: its scores read as 0)
+                    n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
+                                          acc, stamp, touched, fld is self.sentences and not all_positive, gen)
+                    if fld is self.sentences:
+                        n_touched = n
+        finally:
+            if aside is not None:
+                aside.result()
         nt = len(term_ids)
         order, bound_after, own_after, ratio_after = (np.empty(nt + 1, np.int64), np.empty(nt + 1),
                                                       np.empty(nt + 1), np.empty(nt + 1))
@@ -430,6 +445,23 @@ class _Scratch:
 def _unit_arrays(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score accumulator, stamp and touched list for `n` units."""
     return np.zeros(n, np.float64), np.zeros(n, np.uint8), np.zeros(n, np.int32)
+
+
+def _postings_of(ptr: np.ndarray, term_ids: np.ndarray) -> int:
+    """How many postings these terms have in a field."""
+    n = len(ptr) - 1
+    return sum(int(ptr[t + 1] - ptr[t]) for t in term_ids.tolist() if 0 <= t < n)
+
+
+_HELPER: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _helper() -> ThreadPoolExecutor:
+    """One helper thread per process (a forked child makes its own: threads do not survive fork)."""
+    global _HELPER
+    if _HELPER is None or _HELPER[0] != os.getpid():
+        _HELPER = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-kernel"))
+    return _HELPER[1]
 
 
 def _starts(unit_of_sentence: np.ndarray, n_units: int) -> np.ndarray:

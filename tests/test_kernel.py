@@ -8,7 +8,8 @@ often; repeated sentences, so texts collapse; titles; one-sentence and long
 paragraphs) both must give the same ids, scores, duplicates, total and match
 count, for every BM25 variant, with fields weighted zero, fractional and
 repeated query weights, exclusions, later pages, after an added article,
-from several threads, and past the wrap of the per-thread stamps.
+from several threads, with the paragraph postings added up on the helper
+thread or not, and past the wrap of the per-thread stamps.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from index.analysis import VERB_FOLDS, Analyzer, AnalyzerOptions
 from index.bm25 import BM25Params
 from index.corpus import Article
+from index import ranking
 from index.engine import SearchIndex
 from index.ranking import RankingParams
 
@@ -100,8 +102,17 @@ def _same(index: SearchIndex, terms, excluded, offset: int, k: int) -> None:
     assert got_matched == want_matched
 
 
+@pytest.fixture(params=["one thread", "paragraphs aside"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """"paragraphs aside": the paragraph postings are added up on the helper thread at any size
+    (`Ranker.top`), as a million sentences would have them."""
+    if request.param == "paragraphs aside":
+        monkeypatch.setattr(ranking, "PARALLEL_MIN_POSTINGS", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: f"{p.bm25.variant}-n{p.neighbour}-p{p.paragraph}-t{p.title}")
-def test_top_equals_numpy_path(corpus_index: tuple[Path, Path], params: RankingParams) -> None:
+def test_top_equals_numpy_path(corpus_index: tuple[Path, Path], params: RankingParams, threads: str) -> None:
     _, root = corpus_index
     index = SearchIndex.load(root, params=params)
     rng = random.Random(params.paragraph * 7 + params.title * 3 + len(params.bm25.variant))
@@ -146,7 +157,7 @@ def test_top_after_adding_an_article(corpus_index: tuple[Path, Path], tmp_path: 
     index.close()
 
 
-def test_threads_get_what_one_thread_gets(corpus_index: tuple[Path, Path]) -> None:
+def test_threads_get_what_one_thread_gets(corpus_index: tuple[Path, Path], threads: str) -> None:
     _, root = corpus_index
     index = SearchIndex.load(root)
     queries = _queries(index, random.Random(8), 120)
