@@ -3,8 +3,8 @@
 Why compiled: at a million sentences the median question's terms have about
 forty thousand postings, and a common word ("say") several hundred thousand.
 The numpy path (`Ranker.score` + `Ranker.page`) merges the term lists with a
-sort and makes a dozen passes over every candidate: 3.4 ms a question at the
-median, 8 ms on average (`bench/results/query_phases.md`). Here (numba,
+sort and makes a dozen passes over every candidate: 3.7 ms a question at the
+median, 8.7 ms on average (`bench/results/query_phases.md`). Here (numba,
 compiled on first use and cached on disk next to this file):
 
 1. `accumulate` adds each posting's weight into a dense per-thread array of
