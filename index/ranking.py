@@ -38,6 +38,12 @@ Then: sentences holding an excluded term are dropped; for quoted phrases the
 sentence must contain the phrase words adjacent and in order; identical
 sentence texts collapse to one hit; ties break by sentence id, which follows
 corpus order, then position in the article.
+
+Two paths compute it: `Ranker.top` (compiled, `index.kernel`: scores only the
+sentences that can still reach the page) serves every question without a
+quoted phrase; `score` + `exclude` + `require` + `page` (numpy, every
+candidate) serves phrases, whose candidates are filtered by their text, and
+is the reference `tests/test_kernel.py` holds the kernel to, bit for bit.
 """
 from __future__ import annotations
 
