@@ -44,6 +44,16 @@ async def refuse(update: Update, what: str) -> None:
     await update.effective_message.reply_html(f"Sorry, {what} is only for the bot's admins.")
 
 
+async def admitted(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str,
+                   refusal: str | None = None) -> BotState | None:
+    """The bot's state for an admin; for anyone else the attempt is logged, refused, and None."""
+    state = bot_state(context)
+    if admin_only(state, update, what):
+        return state
+    await refuse(update, refusal or what)
+    return None
+
+
 def report_html(report: BuildReport) -> list[str]:
     """The rebuild summary: counts, seconds, and each skipped file with its reason."""
     head = render.text(
@@ -77,9 +87,8 @@ def added_html(added: Added, root: str) -> str:
 
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): rebuild from CORPUS_DIR in the background and report when done."""
-    state = bot_state(context)
-    if not admin_only(state, update, "/reindex"):
-        await refuse(update, "/reindex")
+    state = await admitted(update, context, "/reindex")
+    if state is None:
         return
     message = update.effective_message
     if state.reindexing or state.service.rebuilding:
@@ -116,9 +125,8 @@ async def run_reindex(update: Update, state: BotState) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins): articles, sentences, terms, index age, questions answered since start."""
-    state = bot_state(context)
-    if not admin_only(state, update, "/stats"):
-        await refuse(update, "/stats")
+    state = await admitted(update, context, "/stats")
+    if state is None:
         return
     service = state.service
     if not service.ready:
@@ -149,11 +157,10 @@ def age(seconds: float) -> str:
 
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document sent in a private chat: admins add articles (.txt/.md/.jsonl ≤ 20 MB); others are refused."""
-    state = bot_state(context)
-    message = update.effective_message
-    if not admin_only(state, update, "an upload"):
-        await refuse(update, "adding articles")
+    state = await admitted(update, context, "an upload", "adding articles")
+    if state is None:
         return
+    message = update.effective_message
     document = message.document
     name = document.file_name or "upload.txt"
     if not name.lower().endswith(UPLOAD_EXTENSIONS):

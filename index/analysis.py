@@ -305,7 +305,7 @@ def _normalize_surface(surface: str) -> str:
     return unicodedata.normalize("NFKC", folded).translate(_PRE_FOLD)
 
 
-def _fold_case(part: str) -> str:
+def fold_case(part: str) -> str:
     """Casefold and strip combining accents (U+0300–U+036F)."""
     lower = part.casefold()
     if lower.isascii():
@@ -502,7 +502,7 @@ class Analyzer:
             raw = raw[:-2]
         if len(raw) > MAX_TERM_CHARS:
             return ("", False, False)
-        lower = _fold_case(raw)
+        lower = fold_case(raw)
         if _NUMBER_RE.fullmatch(lower):
             return (_ascii_digits(lower), self.options.keep_numbers, True)
         acronym = False

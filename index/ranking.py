@@ -159,7 +159,7 @@ class Ranker:
             self.sent_hash, sc.twins)
         state = (acc_s, stamp_s, off_s, sc.p[0], sc.p[1], off_p, sc.t[0], sc.t[1], off_t,
                  self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
-        pp, tp = self.paragraphs.postings, self.titles.postings
+        tp = self.titles.postings
         need = offset + k
         m = need + TOP_SLACK
         while True:
@@ -398,12 +398,9 @@ class Duplicates:
 
     def others(self, sid: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, ...]:
         """The candidates (ascending `ids`) other than `sid` with its text, by (score desc, id asc)."""
-        if not self.is_dup[sid]:
+        group = self.group(sid)
+        if not len(group):
             return ()
-        h = self.sent_hash[sid]
-        lo = int(np.searchsorted(self.member_hash, h, side="left"))
-        hi = int(np.searchsorted(self.member_hash, h, side="right"))
-        group = self.members[lo:hi]
         pos = np.minimum(np.searchsorted(ids, group), len(ids) - 1)
         present = (ids[pos] == group) & (group != sid)
         group, group_scores = group[present], scores[pos[present]]
@@ -419,9 +416,9 @@ class _Scratch:
     once every 255 questions. Zeroed pages cost no memory until touched."""
 
     def __init__(self, n_sentences: int, n_paragraphs: int, n_titles: int, n_twins: int) -> None:
-        self.s = _unit_arrays(n_sentences)
-        self.p = _unit_arrays(n_paragraphs)
-        self.t = _unit_arrays(n_titles)
+        self.s = _unit_arrays(n_sentences, n_sentences)
+        self.p = _unit_arrays(n_paragraphs, 0)  # (only the sentences' touched list is ever read)
+        self.t = _unit_arrays(n_titles, 0)
         self.excluded = np.zeros(n_sentences, np.uint8)   # stamp: holds an excluded word
         self.visited = np.zeros(n_sentences, np.uint8)    # stamp of `select`'s visits
         self.done = np.zeros(n_paragraphs, np.uint8)      # and of the paragraphs it dealt with
@@ -448,9 +445,9 @@ class _Scratch:
         return self.visit
 
 
-def _unit_arrays(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score accumulator, stamp and touched list for `n` units."""
-    return np.zeros(n, np.float64), np.zeros(n, np.uint8), np.zeros(n, np.int32)
+def _unit_arrays(n: int, listed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score accumulator and stamp for `n` units, and room to list `listed` touched ones."""
+    return np.zeros(n, np.float64), np.zeros(n, np.uint8), np.zeros(listed, np.int32)
 
 
 def _postings_of(ptr: np.ndarray, term_ids: np.ndarray) -> int:

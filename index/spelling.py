@@ -57,12 +57,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from .analysis import fold_case as fold  # casefold and strip accents, as the analyzer does
 
 MIN_WORD = 3
 """Shorter letter runs are not in the lexicon (and are never corrected)."""
@@ -73,17 +74,7 @@ MIN_CORRECTED = 4
 WORD_RE = re.compile(r"[^\W\d_]+")
 """A run of letters: the unit of the lexicon and of corrections."""
 
-_ACCENTS_RE = re.compile("[\u0300-\u036f]+")
 _BUCKETS = 32  # a..z, then other letters hashed into 6 more columns
-
-
-def fold(word: str) -> str:
-    """Casefold and strip Latin combining accents, as the analyzer does."""
-    lower = word.casefold()
-    if lower.isascii():
-        return lower
-    decomposed = unicodedata.normalize("NFD", lower)
-    return unicodedata.normalize("NFC", _ACCENTS_RE.sub("", decomposed))
 
 
 def letter_runs(text: str) -> list[str]:

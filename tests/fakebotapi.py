@@ -695,6 +695,20 @@ class FakeBotAPI:
             return obj["message"]
         return obj
 
+    def _set_origin(self, message: dict[str, Any], chat_id: int, sender_chat: dict[str, Any] | None,
+                    forward_origin: dict[str, Any] | None, reply_to_message: dict[str, Any] | None) -> None:
+        """Who a built message comes from: a chat posting as itself, a forward, a reply."""
+        if sender_chat is not None:
+            self._register_chat(dict(sender_chat))
+            message["sender_chat"] = dict(sender_chat)
+            message["from"] = dict(GROUP_ANONYMOUS_BOT if sender_chat.get("id") == chat_id else CHANNEL_BOT)
+        if forward_origin is not None:
+            message["forward_origin"] = forward_origin
+        if reply_to_message is not None:
+            replied = copy.deepcopy(self._as_message(reply_to_message))
+            replied.pop("reply_to_message", None)
+            message["reply_to_message"] = replied
+
     def _chat_for(self, chat_id: int, chat_type: str, user: dict[str, Any] | None,
                   title: str | None = None, is_forum: bool = False) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
@@ -764,24 +778,12 @@ class FakeBotAPI:
                 "date": _now(),
                 "chat": chat,
             }
-            if sender_chat is not None:
-                self._register_chat(dict(sender_chat))
-                message["sender_chat"] = dict(sender_chat)
-                message["from"] = dict(
-                    GROUP_ANONYMOUS_BOT if sender_chat.get("id") == chat_id else CHANNEL_BOT
-                )
-            else:
-                message["from"] = dict(user)
+            message["from"] = dict(user)
+            self._set_origin(message, chat_id, sender_chat, forward_origin, reply_to_message)
             if message_thread_id is not None:
                 message["message_thread_id"] = message_thread_id
             if is_topic_message:
                 message["is_topic_message"] = True
-            if forward_origin is not None:
-                message["forward_origin"] = forward_origin
-            if reply_to_message is not None:
-                replied = copy.deepcopy(self._as_message(reply_to_message))
-                replied.pop("reply_to_message", None)
-                message["reply_to_message"] = replied
             message["text"] = text
             ents = _auto_entities(text) if entities is None else list(entities)
             if ents:
@@ -934,18 +936,7 @@ class FakeBotAPI:
                     "file_size": stored["file_size"],
                 },
             }
-            if sender_chat is not None:
-                self._register_chat(dict(sender_chat))
-                message["sender_chat"] = dict(sender_chat)
-                message["from"] = dict(
-                    GROUP_ANONYMOUS_BOT if sender_chat.get("id") == chat_id else CHANNEL_BOT
-                )
-            if forward_origin is not None:
-                message["forward_origin"] = forward_origin
-            if reply_to_message is not None:
-                replied = copy.deepcopy(self._as_message(reply_to_message))
-                replied.pop("reply_to_message", None)
-                message["reply_to_message"] = replied
+            self._set_origin(message, chat_id, sender_chat, forward_origin, reply_to_message)
             if caption is not None:
                 message["caption"] = caption
                 if ents := _auto_entities(caption):
