@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import cpu_model  # noqa: E402
 from index import kernel, ranking  # noqa: E402
-from index.engine import SearchIndex  # noqa: E402
+from index.engine import SearchIndex, weighted_terms  # noqa: E402
 from index.query import parse_query  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -86,8 +86,8 @@ def main() -> None:
             spent[name] = 0.0
         t0 = time.perf_counter()
         parsed = parse_query(question, index.analyzer)
-        typo = index._typo_terms(index._stand_ins(parsed))
-        terms = index._weighted_terms(parsed, typo)
+        typo = index.speller.correct(parsed).weights
+        terms = weighted_terms(parsed, typo, index.vocab, index.params.name_boost)
         t1 = time.perf_counter()
         if not terms:
             continue

@@ -4,15 +4,20 @@ A `SearchIndex` is immutable once loaded: searches from many threads share
 it without locks, and adding an article produces a *new* `SearchIndex` (and
 a new on-disk generation) that the caller swaps in at once. The bot keeps
 its one current index in `index.service.IndexService`.
+
+A search is a straight line: parse the question (`index.query`), correct
+its unknown words (`index.spelling.Speller`), weigh its terms
+(`weighted_terms`), rank the sentences (`index.ranking`), and read the
+texts of the page (`index.texts`). When nothing matches, the corrected
+question is checked for hits (ranked, not searched in full) and travels in
+`SearchResult.suggestion` ("did you mean").
 """
 from __future__ import annotations
 
-import sqlite3
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,14 +27,16 @@ from . import config, spelling, store
 from .analysis import DEFAULT_ANALYZER, Analyzer
 from .build import Accumulator, BuildReport, accumulate, full_arrays, paragraph_field
 from .corpus import Article, CorpusError, fingerprint, read_corpus
-from .hits import ArticleRef, Hit, SearchResult
+from .hits import Hit, SearchResult
 from .postings import Field, Postings
 from .query import MAX_QUERY_CHARS, ParsedQuery, matches_phrase, parse_query
 from .ranking import Ranked, Ranker, RankingParams
+from .texts import TextStore
 
 MAX_K = 50
 DEFAULT_PARAMS = RankingParams()
 Progress = Callable[[int, int], None]
+NOTHING = Ranked((), (), (), 0)
 
 
 @dataclass
@@ -49,7 +56,7 @@ class SearchIndex:
     """A loaded index generation: memory-mapped arrays, vocabulary, and the texts in SQLite."""
 
     def __init__(self, root: Path, generation: Path, meta: dict, arrays: dict[str, np.ndarray],
-                 vocab: dict[str, int], params: RankingParams = DEFAULT_PARAMS,
+                 vocab: dict[str, int], texts: TextStore, params: RankingParams = DEFAULT_PARAMS,
                  analyzer: Analyzer = DEFAULT_ANALYZER) -> None:
         self.root = root
         self.generation = generation
@@ -58,23 +65,9 @@ class SearchIndex:
         self.vocab = vocab
         self.params = params
         self.analyzer = analyzer
-        self._local = threading.local()
-        # Opened now, while the generation folder surely exists: the next write sweeps the folder
-        # (Linux keeps an open file readable), and a thread that first reads texts after that
-        # could not open its own connection any more. See `db`.
-        self._keeper = store.open_db(generation / store.DB_NAME)
-        self._lexicon: spelling.Lexicon | None = None
-        self._lexicon_lock = threading.Lock()
-        bm = params.bm25
-        n_terms = len(vocab)
-        fields = {}
-        for prefix, lengths in (("s", "sent_len"), ("p", "para_len"), ("t", "title_len")):
-            postings = Postings(arrays[f"{prefix}_ptr"], arrays[f"{prefix}_docs"], arrays[f"{prefix}_tfs"])
-            if postings.n_terms != n_terms:
-                raise store.IndexCorrupt(f"postings {prefix} cover {postings.n_terms} terms, vocabulary has {n_terms}")
-            fields[prefix] = Field(postings, np.asarray(arrays[lengths]), bm)
-        self.ranker = Ranker(fields["s"], fields["p"], fields["t"], arrays["sent_para"],
-                             arrays["sent_article"], arrays["sent_hash"], params)
+        self.texts = texts
+        self.speller = spelling.Speller(vocab, analyzer, texts.words, params.typo, params.typo_expansions)
+        self.ranker = _ranker(arrays, len(vocab), params)
 
     # ----- loading and building -------------------------------------------------
     @classmethod
@@ -82,25 +75,23 @@ class SearchIndex:
              analyzer: Analyzer = DEFAULT_ANALYZER) -> "SearchIndex":
         """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason)."""
         gen = store.current_generation(root)
-        conn = store.open_db(gen / store.DB_NAME)
+        texts = TextStore(gen)
         try:
-            meta = store.read_meta(conn)
+            meta = texts.meta()
             if meta.get("format_version") != store.FORMAT_VERSION:
                 raise store.IndexCorrupt(f"index format {meta.get('format_version')!r}, "
                                          f"this version reads {store.FORMAT_VERSION!r}")
             if meta.get("analyzer_version") != analyzer.version:
                 raise store.IndexCorrupt(f"index built with analyzer {meta.get('analyzer_version')!r}, "
                                          f"current analyzer is {analyzer.version!r}")
-            try:
-                vocab = dict(conn.execute("SELECT term, id FROM terms"))
-            except sqlite3.DatabaseError as exc:
-                raise store.IndexCorrupt(f"vocabulary unreadable: {exc}") from exc
-        finally:
-            conn.close()
-        arrays = store.load_arrays(gen)
-        if len(arrays["sent_article"]) != meta.get("sentences"):
-            raise store.IndexCorrupt("sentence count does not match the metadata")
-        index = cls(root, gen, meta, arrays, vocab, params, analyzer)
+            vocab = texts.vocabulary()
+            arrays = store.load_arrays(gen)
+            if len(arrays["sent_article"]) != meta.get("sentences"):
+                raise store.IndexCorrupt("sentence count does not match the metadata")
+            index = cls(root, gen, meta, arrays, vocab, texts, params, analyzer)
+        except BaseException:
+            texts.close()
+            raise
         index._warm()
         return index
 
@@ -137,20 +128,15 @@ class SearchIndex:
         total = len(read.articles)
         acc = accumulate(read.articles, analyzer, boilerplate,
                          (lambda n: progress(n, total)) if progress else None, workers=workers)
-        seconds = time.perf_counter() - started
-        meta = _meta(corpus, stamp, acc, analyzer, seconds)
+        meta = _meta(corpus, stamp, acc, analyzer, time.perf_counter() - started)
+        skipped = [(s.path, s.line, s.reason) for s in read.skipped]
 
         def fill(folder: Path) -> None:
             # the postings (numpy sorts, which release the GIL) are built in a thread
             # while this one writes the database: the two longest serial steps overlap
             with ThreadPoolExecutor(1) as pool:
                 arrays = pool.submit(full_arrays, acc)
-                conn = store.create_db(folder / store.DB_NAME)
-                with conn:
-                    _insert_rows(conn, acc, meta)
-                    conn.executemany("INSERT INTO skipped VALUES (?, ?, ?)",
-                                     [(s.path, s.line, s.reason) for s in read.skipped])
-                conn.close()
+                store.write_db(folder / store.DB_NAME, acc, meta, skipped)
                 store.save_arrays(folder, arrays.result())
 
         store.write_generation(root, fill)
@@ -168,32 +154,15 @@ class SearchIndex:
         acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
                           first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
         accumulate(articles, self.analyzer, acc=acc, workers=1)
-        n_terms = len(acc.vocab)
-        old = {k: np.asarray(v) for k, v in self.arrays.items()}
-        new = acc.sentence_arrays()
-        arrays: dict[str, np.ndarray] = {}
-        for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len"):
-            arrays[name] = np.concatenate([old[name], new[name]])
-        s = _widen(Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]), n_terms).extended(*acc.triples("s"), n_terms)
-        t = _widen(Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]), n_terms).extended(*acc.triples("t"), n_terms)
-        p, para_len = paragraph_field(s, arrays["sent_para"], arrays["sent_len"], acc.n_paragraphs)
-        arrays.update(para_len=para_len, s_ptr=s.ptr, s_docs=s.docs, s_tfs=s.tfs,
-                      p_ptr=p.ptr, p_docs=p.docs, p_tfs=p.tfs, t_ptr=t.ptr, t_docs=t.docs, t_tfs=t.tfs)
+        arrays = _extended_arrays(self.arrays, acc)
         meta = dict(self.meta)
-        meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=n_terms,
+        meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=len(acc.vocab),
                     fingerprint=fingerprint(corpus), updated_at=time.time())
         source_db = self.generation / store.DB_NAME
 
         def fill(folder: Path) -> None:
             store.save_arrays(folder, arrays)
-            target = folder / store.DB_NAME
-            src = sqlite3.connect(f"file:{source_db}?mode=ro", uri=True)
-            dst = sqlite3.connect(target)
-            src.backup(dst)
-            src.close()
-            with dst:
-                _insert_rows(dst, acc, meta, first_new_term=n_terms_before)
-            dst.close()
+            store.extend_db(source_db, folder / store.DB_NAME, acc, meta, n_terms_before)
 
         store.write_generation(self.root, fill)
         return SearchIndex.load(self.root, self.params, self.analyzer), acc.n_sentences - acc.first_sentence
@@ -201,10 +170,8 @@ class SearchIndex:
     def find_article_text(self, body: str) -> str | None:
         """The id of an indexed article whose body is this text, if any (uploads are not indexed twice)."""
         key = " ".join(body.split())
-        for ext_id, text, start in self.db.execute("SELECT ext_id, text, body_start FROM articles "
-                                                    "WHERE length(text) BETWEEN ? AND ?",
-                                                    (len(body) // 2, len(body) * 2 + 2000)):
-            if " ".join(text[start:].split()) == key:
+        for ext_id, text in self.texts.articles_sized(len(body) // 2, len(body) * 2 + 2000):
+            if " ".join(text.split()) == key:
                 return ext_id
         return None
 
@@ -225,170 +192,57 @@ class SearchIndex:
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines
         if not parsed.searchable:
             return SearchResult(echo, (), 0, offset, parsed.reason)
-        stand_ins = self._stand_ins(parsed)
-        typo = self._typo_terms(stand_ins)
-        terms = self._weighted_terms(parsed, typo)
-        if not terms:
-            return SearchResult(echo, (), 0, offset, "None of the question's words occur in the articles.",
-                                terms=parsed.terms)
+        correction = self.speller.correct(parsed)
+        terms = weighted_terms(parsed, correction.weights, self.vocab, self.params.name_boost)
+        ranked, excluded_all = self._rank(parsed, terms, offset, k) if terms else (NOTHING, False)
+        hits = self._hits(ranked, set(parsed.terms) | set(correction.weights), offset)
+        # with hits: the question as searched, when stand-ins for unknown words were searched;
+        # with none at all: the corrected question, when it has hits ("did you mean")
+        suggestion = correction.corrected if ranked.total else self._did_you_mean(query, parsed, correction)
+        message = None if hits else _no_hits_message(bool(terms), ranked, offset, excluded_all, parsed)
+        return SearchResult(echo, tuple(hits), ranked.total, offset, message, suggestion, terms=parsed.terms)
+
+    def _rank(self, parsed: ParsedQuery, terms: list[tuple[int, float]], offset: int,
+              k: int) -> tuple[Ranked, bool]:
+        """The page of ranked sentences, and whether excluded words removed every match."""
         excluded = [self.vocab[t] for t in parsed.excluded if t in self.vocab]
-        if parsed.phrases:  # the candidates' texts decide: the numpy path, which materialises them
-            ids, scores = self.ranker.score(terms)
-            matched_before_exclusion = len(ids)
-            ids, scores = self.ranker.exclude(ids, scores, excluded)
-            excluded_all = matched_before_exclusion > 0 and len(ids) == 0
-            # words outside the vocabulary are stopwords or absent: the text check settles them
-            required = {self.vocab[w] for phrase in parsed.phrases for w in phrase if w in self.vocab}
-            ids, scores = self.ranker.require(ids, scores, sorted(required))
-            ranked = self.ranker.page(ids, scores, offset, k, lambda sid: self._has_phrases(sid, parsed))
-        else:
+        if not parsed.phrases:
             ranked, matched_before_exclusion = self.ranker.top(terms, excluded, offset, k)
-            excluded_all = matched_before_exclusion > 0 and ranked.total == 0
-        hits = self._hits(ranked, set(parsed.terms) | set(typo), offset)
-        message = None
-        if not hits:
-            message = ("No more results." if ranked.total and offset else
-                       "Every matching sentence contains an excluded word." if excluded_all else
-                       "No sentence matches the question." if not parsed.phrases else
-                       "No sentence contains the quoted phrase.")
-        # the question as searched, when stand-ins for unknown words were searched and found something
-        corrected = (spelling.replace_words(parsed.text, [(u, found[0].word) for u, found in stand_ins])
-                     if stand_ins and ranked.total else None)
-        return SearchResult(echo, tuple(hits), ranked.total, offset, message, corrected, terms=parsed.terms)
+            return ranked, matched_before_exclusion > 0 and ranked.total == 0
+        # the candidates' texts decide: the numpy path, which materialises them
+        ids, scores = self.ranker.score(terms)
+        matched_before_exclusion = len(ids)
+        ids, scores = self.ranker.exclude(ids, scores, excluded)
+        excluded_all = matched_before_exclusion > 0 and len(ids) == 0
+        # words outside the vocabulary are stopwords or absent: the text check settles them
+        required = {self.vocab[w] for phrase in parsed.phrases for w in phrase if w in self.vocab}
+        ids, scores = self.ranker.require(ids, scores, sorted(required))
+        return self.ranker.page(ids, scores, offset, k, lambda sid: self._has_phrases(sid, parsed)), excluded_all
 
-    def _weighted_terms(self, parsed: ParsedQuery,
-                        typo: dict[str, float] | None = None) -> list[tuple[int, float]]:
-        """The query-term weights w_t of the ranking model (see `index.ranking`).
+    def _did_you_mean(self, query: str, parsed: ParsedQuery, correction: spelling.Correction) -> str | None:
+        """The corrected question, when it differs from the one asked and has hits.
 
-        w_t = (count of t in the question, a name counting `name_boost`) plus,
-        for question words absent from the vocabulary, their stand-ins
-        (`_typo_terms`; computed here unless given).
+        Checked by ranking, not by a full search: the corrected question's
+        unknown words are those without a near word, so it has no stand-ins.
         """
-        counts: dict[int, float] = {}
-        boost = self.params.name_boost
-        for term in parsed.terms:
-            tid = self.vocab.get(term)
-            if tid is not None:
-                counts[tid] = counts.get(tid, 0.0) + (boost if term in parsed.names else 1.0)
-        for term, weight in (self._typo_terms(self._stand_ins(parsed)) if typo is None else typo).items():
-            tid = self.vocab[term]
-            counts[tid] = counts.get(tid, 0.0) + weight
-        return sorted(counts.items())
-
-    # ----- spelling --------------------------------------------------------------
-    @property
-    def lexicon(self) -> spelling.Lexicon:
-        """The indexed surface words with their counts (loaded on first use)."""
-        lexicon = self._lexicon
-        if lexicon is None:
-            with self._lexicon_lock:
-                if self._lexicon is None:
-                    conn = store.open_db(self.generation / store.DB_NAME)
-                    try:
-                        self._lexicon = spelling.load_lexicon(conn)
-                    finally:
-                        conn.close()
-                lexicon = self._lexicon
-        return lexicon
-
-    def _searchable(self, word: str) -> bool:
-        return any(t in self.vocab for t in self.analyzer.analyze(word))
-
-    def _stand_ins(self, parsed: ParsedQuery) -> list[tuple[spelling.UnknownWord, list[spelling.Candidate]]]:
-        """Searched question words absent from the vocabulary, each with its nearest indexed words.
-
-        At most `typo_expansions` words each (`spelling.Lexicon.nearest`);
-        none when `typo` is 0. Excluded words and words cut from a long
-        question are not searched, so they get none. Nor does a question none
-        of whose words is indexed ("Lavrof"): rather than answer a pure guess,
-        it gets no hits, and `suggest` offers the corrected question to confirm.
-        """
-        p = self.params
-        if p.typo <= 0 or p.typo_expansions <= 0:
-            return []
-        searched = set(parsed.terms)
-        if not any(t in self.vocab for t in searched):
-            return []
-        out = []
-        for unknown in spelling.unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__):
-            if searched.isdisjoint(self.analyzer.analyze(unknown.typed)):
-                continue
-            found = self.lexicon.nearest(unknown.folded, most=p.typo_expansions, keep=self._searchable)
-            if found:
-                out.append((unknown, found))
-        return out
-
-    def _typo_terms(self, stand_ins: list[tuple[spelling.UnknownWord, list[spelling.Candidate]]]
-                    ) -> dict[str, float]:
-        """term -> weight added for the stand-ins: `typo` per term of each stand-in word."""
-        out: dict[str, float] = {}
-        for _, found in stand_ins:
-            for cand in found:
-                for term in set(self.analyzer.analyze(cand.word)):
-                    if term in self.vocab:
-                        out[term] = out.get(term, 0.0) + self.params.typo
-        return out
-
-    def suggest(self, query: str) -> str | None:
-        """"Did you mean": the question with unknown words replaced by the nearest indexed words.
-
-        None unless some word of the question is not in the vocabulary, an
-        indexed word is close to it (`spelling.max_edits`), and the corrected
-        question has hits. Words keep their capitalisation ("Lavrof" -> "Lavrov").
-        """
-        parsed = parse_query(query, self.analyzer)
-        fixes: list[tuple[spelling.UnknownWord, str]] = []
-        for unknown in spelling.unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__):
-            best = self.lexicon.nearest(unknown.folded, most=1, keep=self._searchable)
-            if best:
-                fixes.append((unknown, best[0].word))
-        if not fixes:
+        corrected = self.speller.suggestion(parsed, correction)
+        if corrected is None or _same_question(corrected, query):
             return None
-        corrected = spelling.replace_words(parsed.text, fixes)
-        if corrected == parsed.text or not self.search(corrected, k=1).hits:
-            return None
-        return corrected
+        again = parse_query(corrected, self.analyzer)
+        terms = weighted_terms(again, {}, self.vocab, self.params.name_boost) if again.searchable else []
+        return corrected if terms and self._rank(again, terms, 0, 1)[0].ids else None
 
     def _has_phrases(self, sid: int, parsed: ParsedQuery) -> bool:
-        text = self._texts([sid])[sid]
+        text = self.texts.texts([sid])[sid]
         words = [w for tok in self.analyzer.tokens(text) for w in tok.words]
         return all(matches_phrase(words, phrase) for phrase in parsed.phrases)
 
     # ----- reading texts -------------------------------------------------------
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = store.open_db(self.generation / store.DB_NAME)
-            except store.IndexCorrupt:
-                conn = self._keeper     # swept by a newer generation: share the one opened at load
-            self._local.conn = conn
-        return conn
-
-    def _texts(self, ids: list[int]) -> dict[int, str]:
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f'SELECT s.id, substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s '
-            f"JOIN articles a ON a.id = s.article WHERE s.id IN ({marks})", ids)
-        return dict(rows)
-
     def _hits(self, ranked: Ranked, query_terms: set[str], offset: int) -> list[Hit]:
         if not ranked.ids:
             return []
         wanted = set(ranked.ids) | {d for dup in ranked.duplicates for d in dup}
-        around = sorted(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids})
-        marks = ",".join("?" * len(around))
-        # one query: the sentences, their texts and their articles' references
-        rows, refs = {}, {}
-        for r in self.db.execute(
-                f'SELECT s.id, s.article, s.paragraph, s.idx, s.start, s."end", s.section, '
-                f"substr(a.text, s.start + 1, s.\"end\" - s.start), a.ext_id, a.title, a.path, a.url, "
-                f"a.published, a.source FROM sentences s "
-                f"JOIN articles a ON a.id = s.article WHERE s.id IN ({marks})", around):
-            rows[r[0]] = r[:8]
-            if r[0] in wanted and r[1] not in refs:
-                refs[r[1]] = ArticleRef(*r[8:])
+        rows, refs = self.texts.rows(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids}, wanted)
         hits = []
         for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
             _, art, para, idx, start, end, section, text = rows[sid]
@@ -406,27 +260,29 @@ class SearchIndex:
         """Spans of the words of `text` that matched one of the query terms."""
         return self.analyzer.matching_spans(text, terms)
 
+    @property
+    def db(self):  # noqa: ANN201 - sqlite3.Connection: this thread's read-only connection (tests, benchmarks)
+        return self.texts.db
+
+    @property
+    def lexicon(self) -> spelling.Lexicon:
+        """The indexed surface words with their counts (loaded on first use)."""
+        return self.speller.lexicon
+
     def context(self, sentence_id: int, width: int = 2) -> list[tuple[int, str]]:
         """The sentences of the same paragraph around one sentence: (sentence id, text)."""
-        rows = self.db.execute(
-            'SELECT s.id, substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s '
-            "JOIN articles a ON a.id = s.article JOIN sentences t ON t.id = ? "
-            "WHERE s.article = t.article AND s.paragraph = t.paragraph AND s.id BETWEEN ? AND ? ORDER BY s.id",
-            (sentence_id, sentence_id - width, sentence_id + width)).fetchall()
-        return [(int(i), str(t)) for i, t in rows]
+        return self.texts.context(sentence_id, width)
 
     def sentence(self, sentence_id: int, terms: tuple[str, ...] = ()) -> Hit | None:
         """One sentence as a hit (for buttons that refer back to it)."""
         if not 0 <= sentence_id < self.meta["sentences"]:
             return None
-        ranked = Ranked((sentence_id,), (0.0,), ((),), 1)
-        hits = self._hits(ranked, set(terms), 0)
+        hits = self._hits(Ranked((sentence_id,), (0.0,), ((),), 1), set(terms), 0)
         return hits[0] if hits else None
 
     def example_question(self) -> str | None:
         """A question with hits here, preferring a speaker ("Lavrov said" -> "What did Lavrov say?")."""
-        rows = self.db.execute("SELECT substr(text, body_start + 1, 2000) FROM articles ORDER BY id LIMIT 5")
-        for (text,) in rows.fetchall():
+        for text in self.texts.article_openings():
             for question in _example_questions(self.analyzer.tokens(text), text):
                 if self.search(question, k=1).hits:
                     return question
@@ -434,18 +290,70 @@ class SearchIndex:
 
     def stats(self) -> IndexStats:
         size = sum(p.stat().st_size for p in self.generation.iterdir() if p.is_file())
-        skipped = [{"path": p, "line": l, "reason": r}
-                   for p, l, r in self.db.execute("SELECT path, line, reason FROM skipped")]
         return IndexStats(self.meta["articles"], self.meta["sentences"], len(self.vocab), size,
                           self.meta.get("updated_at", self.meta["built_at"]), self.meta["build_seconds"],
-                          self.meta["corpus"], self.meta["fingerprint"], skipped)
+                          self.meta["corpus"], self.meta["fingerprint"], self.texts.skipped())
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-        self._keeper.close()
+        self.texts.close()
+
+
+def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: Mapping[str, int],
+                   name_boost: float) -> list[tuple[int, float]]:
+    """The query-term weights w_t of the ranking model (see `index.ranking`), by term id.
+
+    w_t = (count of t in the question, a name counting `name_boost`) plus the
+    weight the stand-ins for unknown question words add (`spelling.Correction.weights`).
+    """
+    counts: dict[int, float] = {}
+    for term in parsed.terms:
+        tid = vocab.get(term)
+        if tid is not None:
+            counts[tid] = counts.get(tid, 0.0) + (name_boost if term in parsed.names else 1.0)
+    for term, weight in stand_ins.items():
+        tid = vocab[term]
+        counts[tid] = counts.get(tid, 0.0) + weight
+    return sorted(counts.items())
+
+
+def _no_hits_message(any_terms: bool, ranked: Ranked, offset: int, excluded_all: bool,
+                     parsed: ParsedQuery) -> str:
+    if not any_terms:
+        return "None of the question's words occur in the articles."
+    return ("No more results." if ranked.total and offset else
+            "Every matching sentence contains an excluded word." if excluded_all else
+            "No sentence matches the question." if not parsed.phrases else
+            "No sentence contains the quoted phrase.")
+
+
+def _same_question(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _ranker(arrays: dict[str, np.ndarray], n_terms: int, params: RankingParams) -> Ranker:
+    fields = {}
+    for prefix, lengths in (("s", "sent_len"), ("p", "para_len"), ("t", "title_len")):
+        postings = Postings(arrays[f"{prefix}_ptr"], arrays[f"{prefix}_docs"], arrays[f"{prefix}_tfs"])
+        if postings.n_terms != n_terms:
+            raise store.IndexCorrupt(f"postings {prefix} cover {postings.n_terms} terms, vocabulary has {n_terms}")
+        fields[prefix] = Field(postings, np.asarray(arrays[lengths]), params.bm25)
+    return Ranker(fields["s"], fields["p"], fields["t"], arrays["sent_para"],
+                  arrays["sent_article"], arrays["sent_hash"], params)
+
+
+def _extended_arrays(current: dict[str, np.ndarray], acc: Accumulator) -> dict[str, np.ndarray]:
+    """The arrays of an index with what `acc` adds appended (postings widened to new terms)."""
+    n_terms = len(acc.vocab)
+    old = {k: np.asarray(v) for k, v in current.items()}
+    new = acc.sentence_arrays()
+    arrays = {name: np.concatenate([old[name], new[name]])
+              for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len")}
+    s = _widen(Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]), n_terms).extended(*acc.triples("s"), n_terms)
+    t = _widen(Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]), n_terms).extended(*acc.triples("t"), n_terms)
+    p, para_len = paragraph_field(s, arrays["sent_para"], arrays["sent_len"], acc.n_paragraphs)
+    arrays.update(para_len=para_len, s_ptr=s.ptr, s_docs=s.docs, s_tfs=s.tfs,
+                  p_ptr=p.ptr, p_docs=p.docs, p_tfs=p.tfs, t_ptr=t.ptr, t_docs=t.docs, t_tfs=t.tfs)
+    return arrays
 
 
 def _example_questions(tokens: list, text: str) -> list[str]:
@@ -490,17 +398,6 @@ def _meta(corpus: Path, stamp: str, acc: Accumulator, analyzer: Analyzer, second
         "built_at": time.time(),
         "build_seconds": seconds,
     }
-
-
-def _insert_rows(conn: sqlite3.Connection, acc: Accumulator, meta: dict, first_new_term: int = 0) -> None:
-    store.write_meta(conn, meta)
-    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", acc.article_rows)
-    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
-    conn.executemany("INSERT INTO terms VALUES (?, ?)",
-                     ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
-    conn.execute(store.WORDS_SCHEMA)  # absent from indexes built before it existed
-    conn.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET freq = freq + excluded.freq",
-                     spelling.lexicon_counts(acc.words).items())
 
 
 def log_stderr(message: str) -> None:

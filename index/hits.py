@@ -69,7 +69,12 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """Hits for one query, plus why there are none when there are none."""
+    """Hits for one query, plus why there are none when there are none.
+
+    `suggestion` is a corrected question: with hits, the question as searched
+    (unknown words replaced by the stand-ins searched for them); without any,
+    "did you mean": the question with its unknown words corrected, which has hits.
+    """
 
     query: str
     hits: tuple[Hit, ...]

@@ -39,31 +39,39 @@ on the load from other work).
 
 Use
 ---
-* Search (`SearchIndex._weighted_terms`): a question word whose terms are not
-  in the vocabulary adds the terms of its nearest lexicon words (those at the
-  smallest distance found, the most frequent first, at most
+`Speller` holds an index's vocabulary, analyzer and lexicon; the engine
+calls it once per question.
+
+* Stand-ins (`Speller.correct`): a searched question word whose terms are
+  not in the vocabulary adds the terms of its nearest lexicon words (those at
+  the smallest distance found, the most frequent first, at most
   ``RankingParams.typo_expansions``), each weighted ``RankingParams.typo``
   times the word's count: a stand-in for the word typed. (Tune chose the
   weight 1: a scaled-down stand-in did worse on questions with a typo.) A
   question none of whose words is indexed gets no stand-ins, so no guessed
-  answer; the bot offers the suggestion instead.
-* "Did you mean" (`SearchIndex.suggest`): the same nearest word, written
-  with the typed word's capitalisation, replaces it in the question; a search
-  that used stand-ins reports the question it searched in
-  ``SearchResult.suggestion``.
+  answer. The same pass gives the question as searched, which a result with
+  hits reports in ``SearchResult.suggestion``.
+* "Did you mean" (`Speller.suggestion`): for a question without hits, the
+  nearest word of each unknown word, written with the typed word's
+  capitalisation, replaces it; the engine reports it in
+  ``SearchResult.suggestion`` when the corrected question has hits.
 """
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .analysis import fold_case as fold  # casefold and strip accents, as the analyzer does
+
+if TYPE_CHECKING:
+    from .analysis import Analyzer
+    from .query import ParsedQuery
 
 MIN_WORD = 3
 """Shorter letter runs are not in the lexicon (and are never corrected)."""
@@ -290,15 +298,6 @@ class Lexicon:
         return [c for c in found if c.distance == best][:most]
 
 
-def load_lexicon(conn: sqlite3.Connection) -> Lexicon:
-    """The lexicon of an index database: its ``words`` table, or derived from its texts."""
-    try:
-        return Lexicon(dict(conn.execute("SELECT word, freq FROM words")))
-    except sqlite3.OperationalError:  # built before the table existed
-        texts = (title + "\n" + text for title, text in conn.execute("SELECT title, text FROM articles"))
-        return Lexicon(count_words(texts))
-
-
 @dataclass(frozen=True, slots=True)
 class UnknownWord:
     """A letter run of the question whose terms are not in the vocabulary."""
@@ -346,3 +345,104 @@ def replace_words(text: str, replacements: list[tuple[UnknownWord, str]]) -> str
         pos = unknown.end
     out.append(text[pos:])
     return "".join(out)
+
+
+Lookups = dict[UnknownWord, tuple[int, tuple[Candidate, ...]]]  # word -> (most asked, nearest found)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What spelling made of one question, in one pass (`Speller.correct`)."""
+
+    unknown: tuple[UnknownWord, ...]      # letter runs none of whose terms is indexed
+    stand_ins: tuple[tuple[UnknownWord, tuple[Candidate, ...]], ...]  # searched unknown words, nearest words
+    weights: dict[str, float]             # term -> weight the stand-ins add to the question
+    corrected: str | None                 # the question as searched with the stand-ins (None without any)
+    looked_up: Lookups                    # every lexicon lookup made (the suggestion reuses them)
+
+
+class Speller:
+    """Typo stand-ins and "did you mean" for the questions of one index (see the module docstring).
+
+    Holds the index's vocabulary and analyzer and its lexicon, read on first
+    use from `words` (the index's ``words`` table): most questions have no
+    unknown word.
+    """
+
+    def __init__(self, vocab: Mapping[str, int], analyzer: "Analyzer", words: Callable[[], Mapping[str, int]],
+                 typo: float, expansions: int) -> None:
+        self.vocab = vocab
+        self.analyzer = analyzer
+        self.typo = typo
+        self.expansions = expansions
+        self._words = words
+        self._lexicon: Lexicon | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def lexicon(self) -> Lexicon:
+        lexicon = self._lexicon
+        if lexicon is None:
+            with self._lock:
+                if self._lexicon is None:
+                    self._lexicon = Lexicon(self._words())
+                lexicon = self._lexicon
+        return lexicon
+
+    def _indexed(self, word: str) -> bool:
+        return any(t in self.vocab for t in self.analyzer.analyze(word))
+
+    def _nearest(self, unknown: UnknownWord, most: int, looked_up: Lookups) -> tuple[Candidate, ...]:
+        asked, found = looked_up.get(unknown, (0, ()))
+        if asked < most:
+            found = tuple(self.lexicon.nearest(unknown.folded, most=most, keep=self._indexed))
+            looked_up[unknown] = (most, found)
+        return found[:most]
+
+    def correct(self, parsed: "ParsedQuery") -> Correction:
+        """The stand-ins of a question's unknown words, their weights, and the question as searched.
+
+        A searched word absent from the vocabulary gets its nearest indexed
+        words (at most `expansions`; none when `typo` is 0), each term of
+        theirs weighing `typo`. Excluded words and words cut from a long
+        question are not searched, so they get none. Nor does a question none
+        of whose words is indexed ("Lavrof"): rather than answer a pure guess,
+        it gets no hits, and `suggestion` offers the corrected question.
+        """
+        unknown = tuple(unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__))
+        looked_up: Lookups = {}
+        stand_ins = []
+        searched = set(parsed.terms)
+        if unknown and self.typo > 0 and self.expansions > 0 and any(t in self.vocab for t in searched):
+            for word in unknown:
+                if searched.isdisjoint(self.analyzer.analyze(word.typed)):
+                    continue
+                found = self._nearest(word, self.expansions, looked_up)
+                if found:
+                    stand_ins.append((word, found))
+        weights: dict[str, float] = {}
+        for _, found in stand_ins:
+            for cand in found:
+                for term in set(self.analyzer.analyze(cand.word)):
+                    if term in self.vocab:
+                        weights[term] = weights.get(term, 0.0) + self.typo
+        corrected = replace_words(parsed.text, [(w, f[0].word) for w, f in stand_ins]) if stand_ins else None
+        return Correction(unknown, tuple(stand_ins), weights, corrected, looked_up)
+
+    def suggestion(self, parsed: "ParsedQuery", correction: Correction) -> str | None:
+        """"Did you mean": the question with each unknown word replaced by its nearest indexed word.
+
+        None unless some word is unknown and an indexed word is close to it
+        (`max_edits`); words keep their capitalisation ("Lavrof" -> "Lavrov").
+        Whether the corrected question has hits is for the caller to check.
+        Lookups `correct` made are not repeated.
+        """
+        fixes = []
+        for word in correction.unknown:
+            best = self._nearest(word, 1, correction.looked_up)
+            if best:
+                fixes.append((word, best[0].word))
+        if not fixes:
+            return None
+        corrected = replace_words(parsed.text, fixes)
+        return None if corrected == parsed.text else corrected

@@ -18,10 +18,16 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .spelling import lexicon_counts
+
+if TYPE_CHECKING:
+    from .build import Accumulator
 
 FORMAT_VERSION = "1"
 CURRENT = "CURRENT"
@@ -215,3 +221,37 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, object]:
         return {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM meta")}
     except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
         raise IndexCorrupt(f"index metadata unreadable: {exc}") from exc
+
+
+def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_new_term: int = 0) -> None:
+    """The metadata and what `acc` adds: articles, sentences, new terms, surface words."""
+    write_meta(conn, meta)
+    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", acc.article_rows)
+    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
+    conn.executemany("INSERT INTO terms VALUES (?, ?)",
+                     ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
+    conn.execute(WORDS_SCHEMA)  # absent from indexes built before it existed
+    conn.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET freq = freq + excluded.freq",
+                     lexicon_counts(acc.words).items())
+
+
+def write_db(path: Path, acc: "Accumulator", meta: dict, skipped: Iterable[tuple]) -> None:
+    """A new generation's database: every row of a full build."""
+    conn = create_db(path)
+    with conn:
+        write_rows(conn, acc, meta)
+        conn.executemany("INSERT INTO skipped VALUES (?, ?, ?)", skipped)
+    conn.close()
+
+
+def extend_db(source: Path, path: Path, acc: "Accumulator", meta: dict, first_new_term: int) -> None:
+    """A copy of the database at `source` with the rows `acc` adds (articles added to an index)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(path)
+    try:
+        src.backup(dst)
+        with dst:
+            write_rows(dst, acc, meta, first_new_term)
+    finally:
+        src.close()
+        dst.close()

@@ -18,7 +18,6 @@ try:
 except ImportError:  # tests/ became a package
     from tests.conftest import BotProcess
 
-from index.engine import SearchIndex
 
 try:
     from fakebotapi import FakeBotAPI, parse_telegram_html
@@ -232,7 +231,6 @@ def test_forged_old_and_past_the_end_callbacks_get_polite_answers(api: FakeBotAP
     assert bot.proc.poll() is None
 
 
-@pytest.mark.skipif(not hasattr(SearchIndex, "suggest"), reason="SearchIndex.suggest is not in index/ yet")
 def test_did_you_mean_button_asks_the_corrected_question(api: FakeBotAPI, bot: BotProcess) -> None:
     chat = 3011
     api.send_message("Lavrof", chat_id=chat, user_id=chat)

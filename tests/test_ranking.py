@@ -23,7 +23,7 @@ import pytest
 
 from index import spelling
 from index.bm25 import BM25Params, reference_model
-from index.engine import SearchIndex
+from index.engine import SearchIndex, weighted_terms
 from index.query import parse_query
 from index.ranking import RankingParams
 
@@ -158,29 +158,33 @@ def test_served_scores_equal_the_stated_model(built: Path, params: RankingParams
     assert [round(expected[i], 4) for i in ranked] == [round(expected[i], 4) for i in order]
 
 
+def weights_of(index: SearchIndex, question: str) -> list[tuple[int, float]]:
+    parsed = parse_query(question, index.analyzer)
+    return weighted_terms(parsed, index.speller.correct(parsed).weights, index.vocab, index.params.name_boost)
+
+
 def test_typo_stand_ins_weigh_typo_each(built: Path) -> None:
     index = SearchIndex.load(built, RankingParams(typo=0.7, typo_expansions=1))
-    weights = dict(index._weighted_terms(parse_query("Lavrof mediaton crisis", index.analyzer)))
+    weights = dict(weights_of(index, "Lavrof mediaton crisis"))
     vocab = index.vocab
     assert weights == {vocab["lavrov"]: pytest.approx(0.7), vocab[index.analyzer.term("mediation")]: pytest.approx(0.7),
                        vocab["crisi"]: 1.0}
     off = SearchIndex.load(built, RankingParams(typo=0.0))
-    assert off._weighted_terms(parse_query("Lavrof mediaton crisis", off.analyzer)) == [(vocab["crisi"], 1.0)]
+    assert weights_of(off, "Lavrof mediaton crisis") == [(vocab["crisi"], 1.0)]
 
 
 def test_a_question_of_unknown_words_only_gets_a_suggestion_not_a_guess(built: Path) -> None:
     index = SearchIndex.load(built)
-    assert index._weighted_terms(parse_query("Lavrof mediaton", index.analyzer)) == []
+    assert weights_of(index, "Lavrof mediaton") == []
     result = index.search("Lavrof mediaton")
-    assert result.hits == () and result.suggestion is None
-    assert index.suggest("Lavrof mediaton") == "Lavrov mediation"
+    assert result.hits == () and result.suggestion == "Lavrov mediation"
 
 
 def test_excluded_and_known_words_get_no_stand_ins(built: Path) -> None:
     index = SearchIndex.load(built)
     parsed = parse_query("mediation -Lavrof", index.analyzer)
-    assert index._stand_ins(parsed) == []
-    assert index._stand_ins(parse_query("Lavrov mediation", index.analyzer)) == []
+    assert index.speller.correct(parsed).stand_ins == ()
+    assert index.speller.correct(parse_query("Lavrov mediation", index.analyzer)).stand_ins == ()
 
 
 def test_results_for_a_typo_say_what_was_searched(built: Path) -> None:
@@ -193,7 +197,7 @@ def test_results_for_a_typo_say_what_was_searched(built: Path) -> None:
 
 def test_names_weigh_name_boost(built: Path) -> None:
     index = SearchIndex.load(built, RankingParams(name_boost=2.0))
-    weights = dict(index._weighted_terms(parse_query("what did Lavrov say about Minsk talks", index.analyzer)))
+    weights = dict(weights_of(index, "what did Lavrov say about Minsk talks"))
     v = index.vocab
     assert weights[v["lavrov"]] == 2.0 and weights[v["minsk"]] == 2.0 and weights[v["talk"]] == 1.0
     assert Counter(weights.values())[1.0] == 2  # talk, say
