@@ -28,39 +28,54 @@ class Ranked:
     total: int
 
 
-def rank_keys(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
-    """`np.lexsort` keys of the rank order: score descending, then id ascending."""
-    return ids, -scores
+def rank_keys(ids: np.ndarray, scores: np.ndarray, days: np.ndarray | None = None,
+              by_date: bool = False) -> tuple[np.ndarray, ...]:
+    """`np.lexsort` keys (last: first) of the rank order: score descending, then (with the `days` of
+    the candidates' articles) the newer article, then id ascending; `by_date`: the newer article
+    first, then by score and id (`kernel._worse`)."""
+    if days is None:
+        return ids, -scores
+    newest = -days.astype(np.int64)  # (int64: the undated sentinel, -2**31, negates without overflow)
+    return (ids, -scores, newest) if by_date else (ids, newest, -scores)
 
 
-def ranked_positions(ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def ranked_positions(ids: np.ndarray, scores: np.ndarray, days: np.ndarray | None = None,
+                     by_date: bool = False) -> np.ndarray:
     """Positions of `ids` in rank order."""
-    return np.lexsort(rank_keys(ids, scores))
+    return np.lexsort(rank_keys(ids, scores, days, by_date))
 
 
-def order_top(ids: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:
-    """Positions of the top-m candidates by (score desc, id asc), in that order.
+def order_top(ids: np.ndarray, scores: np.ndarray, m: int, days: np.ndarray | None = None,
+              by_date: bool = False) -> np.ndarray:
+    """Positions of the top-m candidates in rank order (`rank_keys`).
 
-    Above `FULL_SORT_LIMIT` candidates only the top m are sorted: a partition
-    finds the m-th best score, and of the candidates tied with it the ones
-    with the lowest ids make the cut.
+    Above `FULL_SORT_LIMIT` candidates only the top m are sorted (not by
+    date: then all are): a partition finds the m-th best score, and of the
+    candidates tied with it the ones first by (day desc, id asc) make the cut.
     """
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     m = min(m, n)
-    if n > FULL_SORT_LIMIT and m < n:
+    if n > FULL_SORT_LIMIT and m < n and not (by_date and days is not None):
         threshold = np.partition(scores, n - m)[n - m]
         sel = np.flatnonzero(scores >= threshold)
         if len(sel) > m:  # ties at the cut
             above = sel[scores[sel] > threshold]
             tied = sel[scores[sel] == threshold]
             want = m - len(above)  # >= 1: fewer than m scores exceed the m-th best
-            tied = tied[np.argpartition(ids[tied], want - 1)[:want]]
+            tied = tied[np.argpartition(_tie_key(ids[tied], None if days is None else days[tied]), want - 1)[:want]]
             sel = np.concatenate([above, tied])
     else:
         sel = np.arange(n)
-    return sel[ranked_positions(ids[sel], scores[sel])][:m]
+    return sel[ranked_positions(ids[sel], scores[sel], None if days is None else days[sel], by_date)][:m]
+
+
+def _tie_key(ids: np.ndarray, days: np.ndarray | None) -> np.ndarray:
+    """One integer per candidate, ascending in rank order among equal scores (ids below 2**31)."""
+    if days is None:
+        return ids
+    return (np.int64(2**31 - 1) - days.astype(np.int64)) * np.int64(2**31) + ids.astype(np.int64)
 
 
 def collapse(hashes: np.ndarray) -> list[list[int]]:
@@ -148,16 +163,20 @@ class Duplicates:
             return len(ids)
         return len(ids) - len(twins) + len(np.unique(self.sent_hash[twins]))
 
-    def others(self, sid: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, ...]:
-        """The candidates (ascending `ids`) other than `sid` with its text, in rank order."""
+    def others(self, sid: int, ids: np.ndarray, scores: np.ndarray, days: np.ndarray | None = None,
+               by_date: bool = False) -> tuple[int, ...]:
+        """The candidates (ascending `ids`; `days` of their articles, when dated) other than `sid`
+        with its text, in rank order."""
         group = self.group(sid)
         if not len(group):
             return ()
         pos = np.minimum(np.searchsorted(ids, group), len(ids) - 1)
         present = (ids[pos] == group) & (group != sid)
-        return in_rank_order(group[present], scores[pos[present]])
+        at = pos[present]
+        return in_rank_order(group[present], scores[at], None if days is None else days[at], by_date)
 
 
-def in_rank_order(ids: np.ndarray, scores: np.ndarray) -> tuple[int, ...]:
+def in_rank_order(ids: np.ndarray, scores: np.ndarray, days: np.ndarray | None = None,
+                  by_date: bool = False) -> tuple[int, ...]:
     """`ids` as ints, in rank order (duplicates of a hit: few)."""
-    return tuple(int(i) for i in ids[ranked_positions(ids, scores)])
+    return tuple(int(i) for i in ids[ranked_positions(ids, scores, days, by_date)])

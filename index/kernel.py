@@ -30,6 +30,12 @@ scores are bit-identical to it: `tests/test_kernel.py` compares both on random
 corpora. The numpy path stays for quoted phrases (which filter candidates by
 their text) and as the reference.
 
+Two options change which sentences compete and in what order, not their
+scores: filters (per article and per sentence: dates, sources, speakers) drop
+candidates inside the ranking, so pages and totals stay exact; and with each
+article's day (`Layout.article_day`) equal scores rank the newer article
+first, or, by date, the newest article comes first whatever its score.
+
 The arrays travel in named tuples (numba compiles attribute access on them
 to plain loads, so they cost nothing): `Unit` per field (accumulator,
 stamps, constant part), `Question` (the three units, the exclusion stamps and
@@ -59,6 +65,9 @@ class Question(NamedTuple):
     t: Unit              # titles
     excluded: np.ndarray  # uint8 per sentence: == gen where it holds an excluded word
     gen: int             # the question's number (1..255)
+    allow_s: np.ndarray  # uint8 per sentence, 0: no candidate (empty: every sentence may be)
+    allow_a: np.ndarray  # uint8 per article, 0: none of its sentences is a candidate (empty: no filter)
+    by_date: bool        # rank by (article day desc, score desc, id asc); needs `Layout.article_day`
 
 
 class Layout(NamedTuple):
@@ -69,6 +78,7 @@ class Layout(NamedTuple):
     art_start: np.ndarray     # sentences of article a: art_start[a]:art_start[a + 1]
     para_article: np.ndarray  # article of each paragraph
     para_factor: np.ndarray   # float32 ``1 + k1 * norm`` of each paragraph (`plan`'s ratio bound)
+    article_day: np.ndarray   # int32 day of each article (undated: the lowest int32); empty: no dates
 
 
 class Weights(NamedTuple):
@@ -163,14 +173,23 @@ def _part(u, x, gen):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _candidate(q, s):  # pragma: no cover - compiled
-    """Whether sentence s is a remaining candidate: it matches (S > 0) and holds no excluded word."""
+def _allowed(q, lay, s):  # pragma: no cover - compiled
+    """Whether the question's filters let sentence s be a hit (no filter: yes)."""
+    return ((len(q.allow_s) == 0 or q.allow_s[s] != 0)
+            and (len(q.allow_a) == 0 or q.allow_a[lay.sent_article[s]] != 0))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _candidate(q, lay, s):  # pragma: no cover - compiled
+    """Whether sentence s is a remaining candidate: it matches (S > 0), holds no excluded word and
+    passes the filters."""
     u = q.s
-    return u.stamp[s] == q.gen and q.excluded[s] != q.gen and u.acc[s] + u.off > 0.0
+    return (u.stamp[s] == q.gen and q.excluded[s] != q.gen and u.acc[s] + u.off > 0.0
+            and _allowed(q, lay, s))
 
 
 @njit(cache=True, nogil=True)
-def exclude(lists, terms, q):  # pragma: no cover - compiled
+def exclude(lists, terms, q, lay):  # pragma: no cover - compiled
     """Stamp the sentences holding an excluded word; returns how many of them are candidates."""
     ptr, docs = lists.ptr, lists.docs
     excluded, gen = q.excluded, q.gen
@@ -184,7 +203,7 @@ def exclude(lists, terms, q):  # pragma: no cover - compiled
             d = docs[j]
             if excluded[d] != gen:
                 excluded[d] = gen
-                if _own(q.s, d, gen) > 0.0:
+                if _own(q.s, d, gen) > 0.0 and _allowed(q, lay, d):
                     hit += 1
     return hit
 
@@ -218,19 +237,32 @@ def served(ids, n, q, lay, wt, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def candidates(ids, q, out_ok):  # pragma: no cover - compiled
-    """Whether each of `ids` is a remaining candidate: it matches (S > 0) and holds no excluded word."""
+def candidates(ids, q, lay, out_ok):  # pragma: no cover - compiled
+    """Whether each of `ids` is a remaining candidate (`_candidate`)."""
     for i in range(len(ids)):
-        out_ok[i] = _candidate(q, ids[i])
+        out_ok[i] = _candidate(q, lay, ids[i])
 
 
 # ---- 3. the best m ------------------------------------------------------------------------
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _worse(score_a, id_a, score_b, id_b):  # pragma: no cover - compiled
-    """Whether a ranks below b: lower score, or the same score and a higher id."""
-    return score_a < score_b or (score_a == score_b and id_a > id_b)
+def _day(lay, s):  # pragma: no cover - compiled
+    return lay.article_day[lay.sent_article[s]]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _worse(score_a, id_a, score_b, id_b, lay, by_date):  # pragma: no cover - compiled
+    """Whether a ranks below b: lower score; the same score and an older article (when the articles
+    have days); then a higher id. `by_date`: an older article first, then as without."""
+    if len(lay.article_day) and (by_date or score_a == score_b):
+        day_a = _day(lay, id_a)
+        day_b = _day(lay, id_b)
+        if day_a != day_b:
+            return day_a < day_b
+    if score_a != score_b:
+        return score_a < score_b
+    return id_a > id_b
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -240,7 +272,7 @@ def _swap(h, a, b):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _push(h, size, m, score, s):  # pragma: no cover - compiled
+def _push(h, size, m, score, s, lay, by_date):  # pragma: no cover - compiled
     """Offer one candidate to the bounded heap `h` (root: the worst kept); returns the new size."""
     if size < m:
         j = size
@@ -248,31 +280,31 @@ def _push(h, size, m, score, s):  # pragma: no cover - compiled
         h.ids[j] = s
         while j > 0:
             parent = (j - 1) // 2
-            if _worse(h.scores[j], h.ids[j], h.scores[parent], h.ids[parent]):
+            if _worse(h.scores[j], h.ids[j], h.scores[parent], h.ids[parent], lay, by_date):
                 _swap(h, j, parent)
                 j = parent
             else:
                 break
         return size + 1
-    if not _worse(h.scores[0], h.ids[0], score, s):
+    if not _worse(h.scores[0], h.ids[0], score, s, lay, by_date):
         return size
     h.scores[0] = score
     h.ids[0] = s
-    _sift_down(h, size, 0)
+    _sift_down(h, size, 0, lay, by_date)
     return size
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(h, size, i):  # pragma: no cover - compiled
+def _sift_down(h, size, i, lay, by_date):  # pragma: no cover - compiled
     while True:
         left = 2 * i + 1
         if left >= size:
             return
         child = left
         right = left + 1
-        if right < size and _worse(h.scores[right], h.ids[right], h.scores[left], h.ids[left]):
+        if right < size and _worse(h.scores[right], h.ids[right], h.scores[left], h.ids[left], lay, by_date):
             child = right
-        if _worse(h.scores[child], h.ids[child], h.scores[i], h.ids[i]):
+        if _worse(h.scores[child], h.ids[child], h.scores[i], h.ids[i], lay, by_date):
             _swap(h, i, child)
             i = child
         else:
@@ -280,18 +312,23 @@ def _sift_down(h, size, i):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _heap_to_ranked(h, size):  # pragma: no cover - compiled
+def _heap_to_ranked(h, size, lay, by_date):  # pragma: no cover - compiled
     """Heap -> rank order, best first (repeatedly move the worst to the end)."""
     end = size
     while end > 1:
         end -= 1
         _swap(h, 0, end)
-        _sift_down(h, end, 0)
+        _sift_down(h, end, 0, lay, by_date)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _beaten(bound, h):  # pragma: no cover - compiled
-    """Whether a score of at most `bound` (plus a margin over rounding) stays below the worst kept."""
+def _beaten(bound, day, q, lay, h):  # pragma: no cover - compiled
+    """Whether a sentence scoring at most `bound` (plus a margin over rounding) ranks below the worst
+    kept; `by_date`: its article's `day` decides first."""
+    if q.by_date:
+        worst = _day(lay, h.ids[0])
+        if day != worst:
+            return day < worst
     return bound * (1.0 + 1e-9) + 1e-12 < h.scores[0]
 
 
@@ -311,19 +348,22 @@ def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  
         if done[u] == visit:
             continue
         done[u] = visit
+        if len(q.allow_a) and q.allow_a[lay.para_article[u]] == 0:
+            continue  # filtered out: its sentences are no candidates
         if full:
             # P(u) is exact (every term was accumulated); the title first by its bound
             pv = q.p.acc[u] + q.p.off if beta > 0.0 else 0.0
             ob = min(own_bound, near * ratio * lay.para_factor[u] * pv)
-            if _beaten(ob + beta * pv + bounds.title_bound, h):
+            day = lay.article_day[lay.para_article[u]] if q.by_date else 0
+            if _beaten(ob + beta * pv + bounds.title_bound, day, q, lay, h):
                 continue
-            if _beaten(ob + beta * pv + wt.title * _part(q.t, lay.para_article[u], q.gen), h):
+            if _beaten(ob + beta * pv + wt.title * _part(q.t, lay.para_article[u], q.gen), day, q, lay, h):
                 continue
         for s in range(lay.para_start[u], lay.para_start[u + 1]):
             if visited[s] == visit:
                 continue
             visited[s] = visit
-            if _candidate(q, s):
+            if _candidate(q, lay, s):
                 buf.ids[n] = s
                 n += 1
     return n
@@ -341,7 +381,10 @@ def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  #
     done, visited, visit = visits.done, visits.visited, visits.visit
     for j in range(t_lists.ptr[t], t_lists.ptr[t + 1]):
         a = t_lists.docs[j]
+        if len(q.allow_a) and q.allow_a[a] == 0:
+            continue
         tv = _part(q.t, a, q.gen)
+        day = lay.article_day[a] if q.by_date else 0
         for s in range(lay.art_start[a], lay.art_start[a + 1]):
             para = lay.sent_para[s]
             if visited[s] == visit or done[para] == visit:
@@ -350,9 +393,9 @@ def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  #
             if full:
                 pv = _part(q.p, para, q.gen)
                 ob = min(own_bound, near * ratio * lay.para_factor[para] * pv)
-                if _beaten(ob + beta * pv + wt.title * tv, h):
+                if _beaten(ob + beta * pv + wt.title * tv, day, q, lay, h):
                     continue
-            if _candidate(q, s):
+            if _candidate(q, lay, s):
                 buf.ids[n] = s
                 n += 1
     return n
@@ -360,7 +403,7 @@ def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  #
 
 @njit(cache=True, nogil=True)
 def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: no cover - compiled
-    """The best `m` candidates by (score desc, id asc) into the heap `h`; returns how many.
+    """The best `m` candidates in rank order (`_worse`) into the heap `h`; returns how many.
 
     `bounds.order` lists the query's term ids rarest first. Term ``order[i]``
     adds to a sentence's score only through its paragraph (which holds what
@@ -381,44 +424,52 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: 
     so it is cut whole when ``own_after[i] + paragraph * P + title * T``
     cannot beat the worst kept score; the cut stays valid as that score only
     rises. Sentences reached through a title are cut one by one alike.
+
+    Filters (`Question.allow_s`, `allow_a`) only drop candidates: the
+    bounds stay valid, and a filtered-out article's paragraphs are skipped
+    unread. Ordered by date (`Question.by_date`), a newer sentence beats any
+    score, so nothing stops early, and a paragraph is cut when its article is
+    older than the worst kept's, or as old and its bound below it.
     """
     size = 0
     order = bounds.order
     for i in range(len(order)):
-        if size == m and bounds.bound_after[i] < h.scores[0]:
-            break  # nothing unvisited can reach the worst kept score
+        if size == m and not q.by_date and bounds.bound_after[i] < h.scores[0]:
+            break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
         t = order[i]
         full = size == m
         n = _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf)
         n = _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n)
         served(buf.ids, n, q, lay, wt, buf.scores)
         for k in range(n):
-            size = _push(h, size, m, buf.scores[k], buf.ids[k])
-    _heap_to_ranked(h, size)
+            size = _push(h, size, m, buf.scores[k], buf.ids[k], lay, q.by_date)
+    _heap_to_ranked(h, size, lay, q.by_date)
     return size
 
 
 @njit(cache=True, nogil=True)
-def count_matches(touched_s, n_s, q, all_positive):  # pragma: no cover - compiled
-    """How many touched sentences match (S > 0); all of them when every weight and offset is positive."""
+def count_matches(touched_s, n_s, q, lay, all_positive):  # pragma: no cover - compiled
+    """How many touched sentences match (S > 0) and pass the filters; all of them when every weight
+    and offset is positive and there are no filters."""
     if all_positive:
         return n_s
     matched = 0
     for i in range(n_s):
-        if q.s.acc[touched_s[i]] + q.s.off > 0.0:
+        s = touched_s[i]
+        if q.s.acc[s] + q.s.off > 0.0 and _allowed(q, lay, s):
             matched += 1
     return matched
 
 
 @njit(cache=True, nogil=True)
-def distinct_texts(remaining, members, q, sent_hash, buf):  # pragma: no cover - compiled
+def distinct_texts(remaining, members, q, lay, sent_hash, buf):  # pragma: no cover - compiled
     """`remaining` candidates hold how many distinct texts (`Duplicates.count_distinct`).
 
     Only sentences whose text occurs more than once (`members`) can repeat one."""
     twins = 0
     for i in range(len(members)):
         s = members[i]
-        if _candidate(q, s):
+        if _candidate(q, lay, s):
             buf[twins] = sent_hash[s]
             twins += 1
     if twins == 0:
@@ -432,13 +483,13 @@ def distinct_texts(remaining, members, q, sent_hash, buf):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True)
-def tally(s_lists, out_terms, q, touched_s, n_touched, all_positive, members, sent_hash,
+def tally(s_lists, out_terms, q, lay, touched_s, n_touched, all_positive, members, sent_hash,
           twins):  # pragma: no cover - compiled
     """(matched, remaining, distinct): `exclude`, `count_matches` and `distinct_texts` in one call."""
-    hit = exclude(s_lists, out_terms, q)
-    matched = count_matches(touched_s, n_touched, q, all_positive)
+    hit = exclude(s_lists, out_terms, q, lay)
+    matched = count_matches(touched_s, n_touched, q, lay, all_positive)
     remaining = matched - hit
-    return matched, remaining, distinct_texts(remaining, members, q, sent_hash, twins)
+    return matched, remaining, distinct_texts(remaining, members, q, lay, sent_hash, twins)
 
 
 # ---- the plan of a question: constant parts, visiting order, bounds ----------------------

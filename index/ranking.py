@@ -61,11 +61,13 @@ from .bm25 import BM25Params
 from .collect import Duplicates, Ranked, assemble, in_rank_order, order_top, widen
 from .postings import Field
 
-__all__ = ["Duplicates", "Ranked", "Ranker", "RankingParams"]
+__all__ = ["UNDATED", "Duplicates", "Ranked", "Ranker", "RankingParams"]
 
 TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that collapse (more: a retry)
 PARALLEL_MIN_POSTINGS = 16384  # `Ranker.top`: fewer paragraph postings are added up on the calling thread
 _order = order_top  # (the name the tests of the numpy path know it by)
+UNDATED = int(np.iinfo(np.int32).min)  # `Ranker(article_day=...)` of an article without a date: oldest
+_NO_FILTER = np.zeros(0, np.uint8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,18 @@ class RankingParams:
 
 
 class Ranker:
-    """Scores candidates over the three fields; holds no per-query state."""
+    """Scores candidates over the three fields; holds no per-query state.
+
+    `article_day` (optional): each article's day (int32, days since
+    1970-01-01, `UNDATED` for none); equal scores then rank the newer article
+    first, and `top(by_date=True)` / `page(by_date=True)` order the hits
+    newest article first. Without it the order is by score and sentence id.
+    """
 
     def __init__(self, sentences: Field, paragraphs: Field, titles: Field,
                  sent_para: np.ndarray, sent_article: np.ndarray, sent_hash: np.ndarray,
-                 params: RankingParams) -> None:
+                 params: RankingParams, *, article_day: np.ndarray | None = None) -> None:
+        self.article_day = _article_days(article_day, titles.n_docs)
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.titles = titles
@@ -99,7 +108,7 @@ class Ranker:
     @cached_property
     def tables(self) -> "KernelTables":
         return KernelTables(self.sentences, self.paragraphs, self.titles, self.sent_para, self.sent_article,
-                            self.params)
+                            self.params, self.article_day)
 
     @property
     def df(self) -> np.ndarray:
@@ -113,28 +122,34 @@ class Ranker:
 
     # ---- the compiled path -------------------------------------------------------------
 
-    def top(self, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
-            offset: int, k: int) -> tuple[Ranked, int]:
-        """`page(*exclude(*score(terms), excluded), offset, k)`, compiled (`index.kernel`).
+    def top(self, terms: Sequence[tuple[int, float]], excluded: Sequence[int], offset: int, k: int, *,
+            allow_articles: np.ndarray | None = None, allow_sentences: np.ndarray | None = None,
+            by_date: bool = False) -> tuple[Ranked, int]:
+        """`page(*exclude(*score(terms, allow_...), excluded), offset, k, by_date=...)`, compiled.
 
         The same hits, scores, duplicates and total, bit for bit, scoring only
         the sentences that can still reach the page; also returns how many
-        sentences matched before the exclusions. The steps: add up the
-        postings, plan (visiting order, bounds), count, select the best.
+        sentences matched (and passed the filters) before the exclusions.
+        `allow_articles` (uint8 or bool per article) and `allow_sentences`
+        (per sentence): 0 = not a candidate; `by_date` (`Ranker`). The steps:
+        add up the postings, plan (visiting order, bounds), count, select.
         """
+        allow_s = _allow_mask(allow_sentences, self.sentences.n_docs, "allow_sentences", "sentence")
+        allow_a = _allow_mask(allow_articles, self.titles.n_docs, "allow_articles", "article")
         sc = self._scratch()
         gen = sc.next_gen()
         term_ids = np.fromiter((t for t, _ in terms), np.int64, len(terms))
         counts = np.fromiter((c for _, c in terms), np.float64, len(terms))
         tables = self.tables
-        # positive weights, constant parts and counts: every touched sentence matches (S > 0)
-        all_positive = tables.positive and bool(len(counts)) and float(counts.min()) > 0.0
+        # positive weights, constant parts and counts, no filter: every touched sentence counts
+        all_positive = (tables.positive and bool(len(counts)) and float(counts.min()) > 0.0
+                        and not len(allow_s) and not len(allow_a))
         n_touched = self._accumulate(sc, gen, term_ids, counts, not all_positive)
         bounds, offs = self._plan(term_ids, counts)
-        q = sc.question(gen, offs)
+        q = sc.question(gen, offs, allow_s, allow_a, by_date and self.article_day is not None)
         matched, remaining, distinct = kernel.tally(
-            tables.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, sc.s[2], n_touched,
-            all_positive, self.duplicates.sorted_members, self.sent_hash, sc.twins)
+            tables.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, tables.layout, sc.s[2],
+            n_touched, all_positive, self.duplicates.sorted_members, self.sent_hash, sc.twins)
         need = offset + k
         ids, scores, groups = widen(lambda m: self._select(sc, q, bounds, m, remaining), self.sent_hash,
                                     need, need + TOP_SLACK, remaining)
@@ -192,9 +207,10 @@ class Ranker:
         scores = np.empty(len(group), np.float64)
         ok = np.empty(len(group), np.bool_)
         kernel.served(group, len(group), q, self.tables.layout, self.tables.weights, scores)
-        kernel.candidates(group, q, ok)
+        kernel.candidates(group, q, self.tables.layout, ok)
         ok &= group != sid
-        return in_rank_order(group[ok], scores[ok])
+        group = group[ok]
+        return in_rank_order(group, scores[ok], self._days(group), q.by_date)
 
     def _scratch(self) -> "_Scratch":
         scratch = getattr(self._local, "scratch", None)
@@ -212,8 +228,23 @@ class Ranker:
 
     # ---- the numpy path (quoted phrases; the reference) ---------------------------------
 
-    def score(self, terms: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate sentence ids (ascending) and their served scores."""
+    def score(self, terms: Sequence[tuple[int, float]], *, allow_articles: np.ndarray | None = None,
+              allow_sentences: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate sentence ids (ascending) and their served scores; the filters (`top`) drop
+        candidates, not the scores they give their neighbours."""
+        ids, scores = self._scores(terms)
+        if allow_articles is None and allow_sentences is None:
+            return ids, scores
+        keep = np.ones(len(ids), bool)
+        if allow_sentences is not None:
+            keep &= _allow_mask(allow_sentences, self.sentences.n_docs, "allow_sentences", "sentence")[ids] != 0
+        if allow_articles is not None:
+            keep &= _allow_mask(allow_articles, self.titles.n_docs, "allow_articles", "article")[
+                self.sent_article[ids]] != 0
+        return ids[keep], scores[keep]
+
+    def _scores(self, terms: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching sentence (S > 0) and its served score."""
         ids, own = self.sentences.score(terms)
         keep = own > 0
         ids, own = ids[keep], own[keep]
@@ -260,7 +291,7 @@ class Ranker:
         return ids, scores
 
     def page(self, ids: np.ndarray, scores: np.ndarray, offset: int, k: int,
-             accept: Callable[[int], bool] | None = None) -> Ranked:
+             accept: Callable[[int], bool] | None = None, *, by_date: bool = False) -> Ranked:
         """The hits `offset..offset+k` in rank order, identical texts collapsed.
 
         `ids` are ascending (as `score`, `exclude` and `require` return them).
@@ -269,32 +300,39 @@ class Ranker:
         Python only over the top few dozen; identical texts are looked up in
         `Duplicates` instead of hashing every candidate.
         """
+        by_date = by_date and self.article_day is not None
         if accept is not None:
-            order = order_top(ids, scores, len(ids))
+            order = order_top(ids, scores, len(ids), self._days(ids), by_date)
             keep = np.array([accept(int(ids[i])) for i in order], dtype=bool)
             chosen = np.sort(order[keep])
             ids, scores = ids[chosen], scores[chosen]
         dups = self.duplicates
+        days = self._days(ids)
         need = offset + k
 
         def rank(m: int) -> tuple[np.ndarray, np.ndarray]:
-            order = order_top(ids, scores, m)
+            order = order_top(ids, scores, m, days, by_date)
             return ids[order], scores[order]
 
         top_ids, top_scores, groups = widen(rank, self.sent_hash, need, min(len(ids), need + 16), len(ids))
-        return assemble(top_ids, top_scores, groups, offset, k, lambda sid: dups.others(sid, ids, scores),
-                        dups.count_distinct(ids))
+        return assemble(top_ids, top_scores, groups, offset, k,
+                        lambda sid: dups.others(sid, ids, scores, days, by_date), dups.count_distinct(ids))
+
+    def _days(self, ids: np.ndarray) -> np.ndarray | None:
+        """The day of each sentence's article, or None without days."""
+        return None if self.article_day is None else self.article_day[self.sent_article[ids]]
 
 
 class KernelTables:
     """What `index.kernel` reads besides the postings' weights, derived once per index and parameters."""
 
     def __init__(self, sentences: Field, paragraphs: Field, titles: Field, sent_para: np.ndarray,
-                 sent_article: np.ndarray, params: RankingParams) -> None:
+                 sent_article: np.ndarray, params: RankingParams, article_day: np.ndarray | None) -> None:
         self.fields = (sentences, paragraphs, titles)
         self.sent_para = sent_para
         self.sent_article = sent_article
         self.params = params
+        self.article_day = np.zeros(0, np.int32) if article_day is None else article_day
 
     def warm(self) -> None:
         self.stats, self.layout, self.weights, self.lists, self.positive  # noqa: B018 (cached properties)
@@ -319,7 +357,7 @@ class KernelTables:
     @cached_property
     def layout(self) -> kernel.Layout:
         return kernel.Layout(self.sent_para, self.sent_article, self.para_start, self.article_start,
-                             self.para_article, self.para_factor)
+                             self.para_article, self.para_factor, self.article_day)
 
     @cached_property
     def term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -407,11 +445,39 @@ class _Scratch:
             self.visit = 1
         return kernel.Visits(self.visited, self.done, self.visit)
 
-    def question(self, gen: int, offs: np.ndarray) -> kernel.Question:
+    def question(self, gen: int, offs: np.ndarray, allow_s: np.ndarray, allow_a: np.ndarray,
+                 by_date: bool) -> kernel.Question:
         """The question's state for the kernel: the accumulators with the fields' constant parts."""
         return kernel.Question(kernel.Unit(self.s[0], self.s[1], float(offs[0])),
                                kernel.Unit(self.p[0], self.p[1], float(offs[1])),
-                               kernel.Unit(self.t[0], self.t[1], float(offs[2])), self.excluded, gen)
+                               kernel.Unit(self.t[0], self.t[1], float(offs[2])), self.excluded, gen,
+                               allow_s, allow_a, bool(by_date))
+
+
+def _allow_mask(mask: np.ndarray | None, n: int, name: str, unit: str) -> np.ndarray:
+    """A filter as the kernel reads it: uint8 per unit (a bool array is viewed, not copied); empty: none."""
+    if mask is None:
+        return _NO_FILTER
+    arr = np.asarray(mask)
+    if arr.dtype == np.bool_:
+        arr = arr.view(np.uint8)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"{name} must be a uint8 (or bool) array, not {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValueError(f"{name} needs one entry per {unit} ({n}), got shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def _article_days(days: np.ndarray | None, n: int) -> np.ndarray | None:
+    """`Ranker(article_day=...)` checked: int32, one per article."""
+    if days is None:
+        return None
+    arr = np.asarray(days)
+    if arr.shape != (n,) or arr.dtype.kind not in "iu":
+        raise ValueError(f"article_day needs one integer per article ({n}), got {arr.dtype} {arr.shape}")
+    if len(arr) and (int(arr.min()) < UNDATED or int(arr.max()) > np.iinfo(np.int32).max):
+        raise ValueError("article_day holds days outside int32")
+    return np.ascontiguousarray(arr, np.int32)
 
 
 def _unit_arrays(n: int, listed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
