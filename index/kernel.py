@@ -29,20 +29,114 @@ order (terms in question order, float32 weights widened to float64), so
 scores are bit-identical to it: `tests/test_kernel.py` compares both on random
 corpora. The numpy path stays for quoted phrases (which filter candidates by
 their text) and as the reference.
+
+Two options change which sentences compete and in what order, not their
+scores: filters (per article and per sentence: dates, sources, speakers) drop
+candidates inside the ranking, so pages and totals stay exact; and with each
+article's day (`Layout.article_day`) equal scores rank the newer article
+first, or, by date, the newest article comes first whatever its score.
+
+The arrays travel in named tuples (numba compiles attribute access on them
+to plain loads, so they cost nothing): `Unit` per field (accumulator,
+stamps, constant part), `Question` (the three units, the exclusion stamps and
+the question's number), `Layout` (where each sentence sits), `Weights` (the
+model's field weights), `TermStats` (per-term tables), `Bounds` (the plan),
+`Lists` (a field's postings), `Visits` (`select`'s stamps) and `Ranks` (ids
+with their scores: the heap, the buffer).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+
+
+class Unit(NamedTuple):
+    """One field's dense per-question scores: valid where ``stamp == Question.gen``."""
+    acc: np.ndarray    # float64 per unit: the sum of the question's postings
+    stamp: np.ndarray  # uint8 per unit
+    off: float         # the field's constant part of a matching unit (`Field.offset`)
+
+
+class Question(NamedTuple):
+    s: Unit              # sentences
+    p: Unit              # paragraphs
+    t: Unit              # titles
+    excluded: np.ndarray  # uint8 per sentence: == gen where it holds an excluded word
+    gen: int             # the question's number (1..255)
+    allow_s: np.ndarray  # uint8 per sentence, 0: no candidate (empty: every sentence may be)
+    allow_a: np.ndarray  # uint8 per article, 0: none of its sentences is a candidate (empty: no filter)
+    by_date: bool        # rank by (article day desc, score desc, id asc); needs `Layout.article_day`
+
+
+class Layout(NamedTuple):
+    """Where each sentence sits (fixed per index)."""
+    sent_para: np.ndarray     # paragraph of each sentence
+    sent_article: np.ndarray  # article of each sentence
+    para_start: np.ndarray    # sentences of paragraph p: para_start[p]:para_start[p + 1]
+    art_start: np.ndarray     # sentences of article a: art_start[a]:art_start[a + 1]
+    para_article: np.ndarray  # article of each paragraph
+    para_factor: np.ndarray   # float32 ``1 + k1 * norm`` of each paragraph (`plan`'s ratio bound)
+    article_day: np.ndarray   # int32 day of each article (undated: the lowest int32); empty: no dates
+
+
+class Weights(NamedTuple):
+    """The model's weights of the neighbours', paragraph's and title's scores."""
+    neighbour: float
+    paragraph: float
+    title: float
+
+
+class TermStats(NamedTuple):
+    """Per-term tables of `plan` (fixed per index and parameters)."""
+    df: np.ndarray        # sentences holding the term
+    s_const: np.ndarray   # constant parts (BM25Plus) per field
+    p_const: np.ndarray
+    t_const: np.ndarray
+    mx_s: np.ndarray      # largest weight per field (0: absent or the field weighs nothing)
+    mx_p: np.ndarray
+    mx_t: np.ndarray
+    idf_s: np.ndarray
+    idf_p: np.ndarray
+    saturating: bool      # Okapi-shaped weights (okapi, lucene): the ratio bound holds
+
+
+class Bounds(NamedTuple):
+    """`plan`'s output: the terms in visiting order and what the terms from each position on can add."""
+    order: np.ndarray        # int64 term ids, rarest first
+    bound_after: np.ndarray  # float64, len(order) + 1
+    own_after: np.ndarray
+    ratio_after: np.ndarray
+    title_bound: float
+
+
+class Lists(NamedTuple):
+    """A field's postings (CSR): the units holding term t are ``docs[ptr[t]:ptr[t + 1]]``."""
+    ptr: np.ndarray
+    docs: np.ndarray
+
+
+class Visits(NamedTuple):
+    visited: np.ndarray  # uint8 per sentence: == visit once seen
+    done: np.ndarray     # uint8 per paragraph: == visit once scored or cut
+    visit: int
+
+
+class Ranks(NamedTuple):
+    ids: np.ndarray     # int64
+    scores: np.ndarray  # float64
+
 
 # ---- 1. postings into dense accumulators ----------------------------------------------
 
 
 @njit(cache=True, nogil=True)
-def accumulate(ptr, docs, w, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
+def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
     """Add ``count * weight`` of every posting of `terms` into `acc`; returns how many units it touched.
 
     The touched units are listed in `touched` only when `record` (`count_matches` needs them)."""
+    ptr, docs = lists.ptr, lists.docs
     n = 0
     n_terms = len(ptr) - 1
     for i in range(len(terms)):
@@ -64,17 +158,41 @@ def accumulate(ptr, docs, w, terms, counts, acc, stamp, touched, record, gen):  
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _own(s, acc_s, stamp_s, off_s, gen):  # pragma: no cover - compiled
+def _own(u, s, gen):  # pragma: no cover - compiled
     """A sentence's own score S, or 0 when it is no candidate (as `Field.score` + `keep`)."""
-    if stamp_s[s] != gen:
+    if u.stamp[s] != gen:
         return 0.0
-    v = acc_s[s] + off_s
+    v = u.acc[s] + u.off
     return v if v > 0.0 else 0.0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _part(u, x, gen):  # pragma: no cover - compiled
+    """A paragraph's or title's score, 0 where it holds no query term."""
+    return u.acc[x] + u.off if u.stamp[x] == gen else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _allowed(q, lay, s):  # pragma: no cover - compiled
+    """Whether the question's filters let sentence s be a hit (no filter: yes)."""
+    return ((len(q.allow_s) == 0 or q.allow_s[s] != 0)
+            and (len(q.allow_a) == 0 or q.allow_a[lay.sent_article[s]] != 0))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _candidate(q, lay, s):  # pragma: no cover - compiled
+    """Whether sentence s is a remaining candidate: it matches (S > 0), holds no excluded word and
+    passes the filters."""
+    u = q.s
+    return (u.stamp[s] == q.gen and q.excluded[s] != q.gen and u.acc[s] + u.off > 0.0
+            and _allowed(q, lay, s))
+
+
 @njit(cache=True, nogil=True)
-def exclude(ptr, docs, terms, excluded, acc_s, stamp_s, off_s, gen):  # pragma: no cover - compiled
+def exclude(lists, terms, q, lay):  # pragma: no cover - compiled
     """Stamp the sentences holding an excluded word; returns how many of them are candidates."""
+    ptr, docs = lists.ptr, lists.docs
+    excluded, gen = q.excluded, q.gen
     n_terms = len(ptr) - 1
     hit = 0
     for i in range(len(terms)):
@@ -85,7 +203,7 @@ def exclude(ptr, docs, terms, excluded, acc_s, stamp_s, off_s, gen):  # pragma: 
             d = docs[j]
             if excluded[d] != gen:
                 excluded[d] = gen
-                if _own(d, acc_s, stamp_s, off_s, gen) > 0.0:
+                if _own(q.s, d, gen) > 0.0 and _allowed(q, lay, d):
                     hit += 1
     return hit
 
@@ -94,217 +212,264 @@ def exclude(ptr, docs, terms, excluded, acc_s, stamp_s, off_s, gen):  # pragma: 
 
 
 @njit(cache=True, nogil=True)
-def served(ids, n, acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
-           sent_para, sent_article, alpha, beta, gamma, gen, out):  # pragma: no cover - compiled
+def served(ids, n, q, lay, wt, out):  # pragma: no cover - compiled
     """score(s) of the ranking model for the first `n` of `ids`, in `Ranker.score`'s order of operations.
 
     (One loop over many sentences: a compiled call per sentence, which passes
     a dozen arrays, costs more than the arithmetic.)"""
+    sent_para = lay.sent_para
     last = len(sent_para) - 1
+    gen = q.gen
     for i in range(n):
         s = ids[i]
         para = sent_para[s]
         prev = 0.0
         nxt = 0.0
         if s > 0 and sent_para[s - 1] == para:
-            prev = _own(s - 1, acc_s, stamp_s, off_s, gen)
+            prev = _own(q.s, s - 1, gen)
         if s < last and sent_para[s + 1] == para:
-            nxt = _own(s + 1, acc_s, stamp_s, off_s, gen)
-        total = acc_s[s] + off_s
-        total += alpha * (prev + nxt)
-        p = acc_p[para] + off_p if stamp_p[para] == gen else 0.0
-        total += beta * p
-        a = sent_article[s]
-        t = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
-        total += gamma * t
+            nxt = _own(q.s, s + 1, gen)
+        total = q.s.acc[s] + q.s.off
+        total += wt.neighbour * (prev + nxt)
+        total += wt.paragraph * _part(q.p, para, gen)
+        total += wt.title * _part(q.t, lay.sent_article[s], gen)
         out[i] = total
 
 
 @njit(cache=True, nogil=True)
-def candidates(ids, acc_s, stamp_s, off_s, excluded, gen, out_ok):  # pragma: no cover - compiled
-    """Whether each of `ids` is a remaining candidate: it matches (S > 0) and holds no excluded word."""
+def candidates(ids, q, lay, out_ok):  # pragma: no cover - compiled
+    """Whether each of `ids` is a remaining candidate (`_candidate`)."""
     for i in range(len(ids)):
-        s = ids[i]
-        out_ok[i] = _own(s, acc_s, stamp_s, off_s, gen) > 0.0 and excluded[s] != gen
+        out_ok[i] = _candidate(q, lay, ids[i])
 
 
 # ---- 3. the best m ------------------------------------------------------------------------
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _worse(score_a, id_a, score_b, id_b):  # pragma: no cover - compiled
-    """Whether a ranks below b: lower score, or the same score and a higher id."""
-    return score_a < score_b or (score_a == score_b and id_a > id_b)
+def _day(lay, s):  # pragma: no cover - compiled
+    return lay.article_day[lay.sent_article[s]]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _swap(h_score, h_id, a, b):  # pragma: no cover - compiled
-    h_score[a], h_score[b] = h_score[b], h_score[a]
-    h_id[a], h_id[b] = h_id[b], h_id[a]
+def _worse(score_a, id_a, score_b, id_b, lay, by_date):  # pragma: no cover - compiled
+    """Whether a ranks below b: lower score; the same score and an older article (when the articles
+    have days); then a higher id. `by_date`: an older article first, then as without."""
+    if len(lay.article_day) and (by_date or score_a == score_b):
+        day_a = _day(lay, id_a)
+        day_b = _day(lay, id_b)
+        if day_a != day_b:
+            return day_a < day_b
+    if score_a != score_b:
+        return score_a < score_b
+    return id_a > id_b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _swap(h, a, b):  # pragma: no cover - compiled
+    h.scores[a], h.scores[b] = h.scores[b], h.scores[a]
+    h.ids[a], h.ids[b] = h.ids[b], h.ids[a]
 
 
 @njit(cache=True, nogil=True)
-def _push(h_score, h_id, size, m, score, s):  # pragma: no cover - compiled
-    """Offer one candidate to the bounded heap (root: the worst kept); returns the new size."""
+def _push(h, size, m, score, s, lay, by_date):  # pragma: no cover - compiled
+    """Offer one candidate to the bounded heap `h` (root: the worst kept); returns the new size."""
     if size < m:
         j = size
-        h_score[j] = score
-        h_id[j] = s
+        h.scores[j] = score
+        h.ids[j] = s
         while j > 0:
             parent = (j - 1) // 2
-            if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent]):
-                _swap(h_score, h_id, j, parent)
+            if _worse(h.scores[j], h.ids[j], h.scores[parent], h.ids[parent], lay, by_date):
+                _swap(h, j, parent)
                 j = parent
             else:
                 break
         return size + 1
-    if not _worse(h_score[0], h_id[0], score, s):
+    if not _worse(h.scores[0], h.ids[0], score, s, lay, by_date):
         return size
-    h_score[0] = score
-    h_id[0] = s
-    _sift_down(h_score, h_id, size, 0)
+    h.scores[0] = score
+    h.ids[0] = s
+    _sift_down(h, size, 0, lay, by_date)
     return size
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(h_score, h_id, size, i):  # pragma: no cover - compiled
+def _sift_down(h, size, i, lay, by_date):  # pragma: no cover - compiled
     while True:
         left = 2 * i + 1
         if left >= size:
             return
         child = left
         right = left + 1
-        if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left]):
+        if right < size and _worse(h.scores[right], h.ids[right], h.scores[left], h.ids[left], lay, by_date):
             child = right
-        if _worse(h_score[child], h_id[child], h_score[i], h_id[i]):
-            _swap(h_score, h_id, i, child)
+        if _worse(h.scores[child], h.ids[child], h.scores[i], h.ids[i], lay, by_date):
+            _swap(h, i, child)
             i = child
         else:
             return
 
 
 @njit(cache=True, nogil=True)
-def _heap_to_ranked(h_score, h_id, size):  # pragma: no cover - compiled
+def _heap_to_ranked(h, size, lay, by_date):  # pragma: no cover - compiled
     """Heap -> rank order, best first (repeatedly move the worst to the end)."""
     end = size
     while end > 1:
         end -= 1
-        _swap(h_score, h_id, 0, end)
-        _sift_down(h_score, h_id, end, 0)
+        _swap(h, 0, end)
+        _sift_down(h, end, 0, lay, by_date)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _beaten(bound, day, q, lay, h):  # pragma: no cover - compiled
+    """Whether a sentence scoring at most `bound` (plus a margin over rounding) ranks below the worst
+    kept; `by_date`: its article's `day` decides first."""
+    if q.by_date:
+        worst = _day(lay, h.ids[0])
+        if day != worst:
+            return day < worst
+    return bound * (1.0 + 1e-9) + 1e-12 < h.scores[0]
 
 
 @njit(cache=True, nogil=True)
-def select(order, p_ptr, p_docs, t_ptr, t_docs, para_start, art_start, para_article, bound_after, own_after,
-           title_bound, ratio_after, para_factor,
-           acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
-           sent_para, sent_article, alpha, beta, gamma, excluded, gen, visited, done, visit,
-           m, out_ids, out_scores, buf_ids, buf_scores):  # pragma: no cover - compiled
-    """The best `m` candidates by (score desc, id asc) into `out_*`; returns how many.
+def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  # pragma: no cover - compiled
+    """Sentences of the paragraphs holding term t (`order[i]`) that `select` must score, into `buf.ids`."""
+    n = 0
+    if not 0 <= t < len(p_lists.ptr) - 1:
+        return 0
+    near = 1.0 + 2.0 * wt.neighbour
+    beta = wt.paragraph
+    own_bound = bounds.own_after[i]
+    ratio = bounds.ratio_after[i] * (1.0 + 1e-6)  # float32 weights: a wider margin
+    done, visited, visit = visits.done, visits.visited, visits.visit
+    for j in range(p_lists.ptr[t], p_lists.ptr[t + 1]):
+        u = p_lists.docs[j]
+        if done[u] == visit:
+            continue
+        done[u] = visit
+        if len(q.allow_a) and q.allow_a[lay.para_article[u]] == 0:
+            continue  # filtered out: its sentences are no candidates
+        if full:
+            # P(u) is exact (every term was accumulated); the title first by its bound
+            pv = q.p.acc[u] + q.p.off if beta > 0.0 else 0.0
+            ob = min(own_bound, near * ratio * lay.para_factor[u] * pv)
+            day = lay.article_day[lay.para_article[u]] if q.by_date else 0
+            if _beaten(ob + beta * pv + bounds.title_bound, day, q, lay, h):
+                continue
+            if _beaten(ob + beta * pv + wt.title * _part(q.t, lay.para_article[u], q.gen), day, q, lay, h):
+                continue
+        for s in range(lay.para_start[u], lay.para_start[u + 1]):
+            if visited[s] == visit:
+                continue
+            visited[s] = visit
+            if _candidate(q, lay, s):
+                buf.ids[n] = s
+                n += 1
+    return n
 
-    `order` lists the query's term ids rarest first. Term ``order[i]`` adds to
-    a sentence's score only through its paragraph (which holds what the
-    sentence and its neighbours hold) or its article's title, so the sentences
-    of those are the ones it brings in. Sentences seen get the stamp `visit` in
-    `visited`, paragraphs dealt with (scored, or cut) in `done`.
 
-    Bounds, each with a margin over rounding: `bound_after[i]` is the most
-    that terms ``order[i:]`` can add to any sentence's score (+inf: no cut);
-    `own_after[i]` the most they can add to its own and its neighbours' scores;
-    `title_bound` the most the title part can add (all terms). For the
-    tf-saturating variants a sentence's own score is also at most
-    ``ratio_after[i] * para_factor[u] * P(u)`` (`Ranker._visit_order`; +inf
-    where that does not hold), usually far tighter.
+@njit(cache=True, nogil=True)
+def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  # pragma: no cover - compiled
+    """Then the sentences of the articles whose title holds term t, not yet seen; returns the new count."""
+    if not 0 <= t < len(t_lists.ptr) - 1:
+        return n
+    near = 1.0 + 2.0 * wt.neighbour
+    beta = wt.paragraph
+    own_bound = bounds.own_after[i]
+    ratio = bounds.ratio_after[i] * (1.0 + 1e-6)
+    done, visited, visit = visits.done, visits.visited, visits.visit
+    for j in range(t_lists.ptr[t], t_lists.ptr[t + 1]):
+        a = t_lists.docs[j]
+        if len(q.allow_a) and q.allow_a[a] == 0:
+            continue
+        tv = _part(q.t, a, q.gen)
+        day = lay.article_day[a] if q.by_date else 0
+        for s in range(lay.art_start[a], lay.art_start[a + 1]):
+            para = lay.sent_para[s]
+            if visited[s] == visit or done[para] == visit:
+                continue
+            visited[s] = visit
+            if full:
+                pv = _part(q.p, para, q.gen)
+                ob = min(own_bound, near * ratio * lay.para_factor[para] * pv)
+                if _beaten(ob + beta * pv + wt.title * tv, day, q, lay, h):
+                    continue
+            if _candidate(q, lay, s):
+                buf.ids[n] = s
+                n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: no cover - compiled
+    """The best `m` candidates in rank order (`_worse`) into the heap `h`; returns how many.
+
+    `bounds.order` lists the query's term ids rarest first. Term ``order[i]``
+    adds to a sentence's score only through its paragraph (which holds what
+    the sentence and its neighbours hold) or its article's title, so the
+    sentences of those are the ones it brings in. Sentences seen get the
+    stamp `visits.visit` in `visits.visited`, paragraphs dealt with (scored,
+    or cut) in `visits.done`.
+
+    Bounds (`plan`), each with a margin over rounding: `bound_after[i]` is the
+    most that terms ``order[i:]`` can add to any sentence's score (+inf: no
+    cut); `own_after[i]` the most they can add to its own and its neighbours'
+    scores; `title_bound` the most the title part can add (all terms). For
+    the tf-saturating variants a sentence's own score is also at most
+    ``ratio_after[i] * para_factor[u] * P(u)`` (`plan`; +inf where that does
+    not hold), usually far tighter.
     A paragraph first reached through term i holds no earlier term (those
     were done whole), and its paragraph and title scores are known exactly,
     so it is cut whole when ``own_after[i] + paragraph * P + title * T``
     cannot beat the worst kept score; the cut stays valid as that score only
     rises. Sentences reached through a title are cut one by one alike.
+
+    Filters (`Question.allow_s`, `allow_a`) only drop candidates: the
+    bounds stay valid, and a filtered-out article's paragraphs are skipped
+    unread. Ordered by date (`Question.by_date`), a newer sentence beats any
+    score, so nothing stops early, and a paragraph is cut when its article is
+    older than the worst kept's, or as old and its bound below it.
     """
     size = 0
-    near = 1.0 + 2.0 * alpha
-    n_para_terms = len(p_ptr) - 1
-    n_title_terms = len(t_ptr) - 1
+    order = bounds.order
     for i in range(len(order)):
-        if size == m and bound_after[i] < out_scores[0]:
-            break  # nothing unvisited can reach the worst kept score
+        if size == m and not q.by_date and bounds.bound_after[i] < h.scores[0]:
+            break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
         t = order[i]
-        own_bound = own_after[i]
-        ratio = ratio_after[i] * (1.0 + 1e-6)  # float32 weights: a wider margin
-        n = 0
-        if 0 <= t < n_para_terms:
-            for j in range(p_ptr[t], p_ptr[t + 1]):
-                u = p_docs[j]
-                if done[u] == visit:
-                    continue
-                done[u] = visit
-                if size == m:
-                    # P(u) is exact (every term was accumulated); the title first by its bound
-                    pv = acc_p[u] + off_p if beta > 0.0 else 0.0
-                    ob = min(own_bound, near * ratio * para_factor[u] * pv)
-                    if (ob + beta * pv + title_bound) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
-                        continue
-                    a = para_article[u]
-                    tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
-                    if (ob + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
-                        continue
-                first = para_start[u]
-                end = para_start[u + 1]
-                for s in range(first, end):
-                    if visited[s] == visit:
-                        continue
-                    visited[s] = visit
-                    if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
-                        continue
-                    buf_ids[n] = s
-                    n += 1
-        if 0 <= t < n_title_terms:
-            for j in range(t_ptr[t], t_ptr[t + 1]):
-                a = t_docs[j]
-                tv = acc_t[a] + off_t if stamp_t[a] == gen else 0.0
-                for s in range(art_start[a], art_start[a + 1]):
-                    para = sent_para[s]
-                    if visited[s] == visit or done[para] == visit:
-                        continue
-                    visited[s] = visit
-                    if size == m:
-                        pv = acc_p[para] + off_p if stamp_p[para] == gen else 0.0
-                        ob = min(own_bound, near * ratio * para_factor[para] * pv)
-                        if (ob + beta * pv + gamma * tv) * (1.0 + 1e-9) + 1e-12 < out_scores[0]:
-                            continue
-                    if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
-                        continue
-                    buf_ids[n] = s
-                    n += 1
-        served(buf_ids, n, acc_s, stamp_s, off_s, acc_p, stamp_p, off_p, acc_t, stamp_t, off_t,
-               sent_para, sent_article, alpha, beta, gamma, gen, buf_scores)
+        full = size == m
+        n = _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf)
+        n = _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n)
+        served(buf.ids, n, q, lay, wt, buf.scores)
         for k in range(n):
-            size = _push(out_scores, out_ids, size, m, buf_scores[k], buf_ids[k])
-    _heap_to_ranked(out_scores, out_ids, size)
+            size = _push(h, size, m, buf.scores[k], buf.ids[k], lay, q.by_date)
+    _heap_to_ranked(h, size, lay, q.by_date)
     return size
 
 
 @njit(cache=True, nogil=True)
-def count_matches(touched_s, n_s, acc_s, off_s, all_positive):  # pragma: no cover - compiled
-    """How many touched sentences match (S > 0); all of them when every weight and offset is positive."""
+def count_matches(touched_s, n_s, q, lay, all_positive):  # pragma: no cover - compiled
+    """How many touched sentences match (S > 0) and pass the filters; all of them when every weight
+    and offset is positive and there are no filters."""
     if all_positive:
         return n_s
     matched = 0
     for i in range(n_s):
-        if acc_s[touched_s[i]] + off_s > 0.0:
+        s = touched_s[i]
+        if q.s.acc[s] + q.s.off > 0.0 and _allowed(q, lay, s):
             matched += 1
     return matched
 
 
 @njit(cache=True, nogil=True)
-def distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen, sent_hash,
-                   buf):  # pragma: no cover - compiled
+def distinct_texts(remaining, members, q, lay, sent_hash, buf):  # pragma: no cover - compiled
     """`remaining` candidates hold how many distinct texts (`Duplicates.count_distinct`).
 
     Only sentences whose text occurs more than once (`members`) can repeat one."""
     twins = 0
     for i in range(len(members)):
         s = members[i]
-        if _own(s, acc_s, stamp_s, off_s, gen) > 0.0 and excluded[s] != gen:
+        if _candidate(q, lay, s):
             buf[twins] = sent_hash[s]
             twins += 1
     if twins == 0:
@@ -317,49 +482,38 @@ def distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen, sen
     return remaining - twins + unique
 
 
+@njit(cache=True, nogil=True)
+def tally(s_lists, out_terms, q, lay, touched_s, n_touched, all_positive, members, sent_hash,
+          twins):  # pragma: no cover - compiled
+    """(matched, remaining, distinct): `exclude`, `count_matches` and `distinct_texts` in one call."""
+    hit = exclude(s_lists, out_terms, q, lay)
+    matched = count_matches(touched_s, n_touched, q, lay, all_positive)
+    remaining = matched - hit
+    return matched, remaining, distinct_texts(remaining, members, q, lay, sent_hash, twins)
+
+
 # ---- the plan of a question: constant parts, visiting order, bounds ----------------------
 
 
 @njit(cache=True, nogil=True)
-def plan(terms, counts, s_const, p_const, t_const, use_p, use_t, df, mx_s, mx_p, mx_t, idf_s, idf_p,
-         alpha, beta, gamma, saturating, order, bound_after, own_after, ratio_after,
-         offs):  # pragma: no cover - compiled
-    """What `select` needs before it starts; returns (number of distinct terms, title bound).
-
-    `offs` gets each field's constant part (`Field.offset`: BM25Plus only).
-    `order` gets the distinct valid terms rarest first (by sentence df, then
-    id), their weights summed. From each position i on, the terms can add at
-    most, per term, ``count * maxS * (1 + 2 * neighbour)`` to a sentence's own
-    and neighbours' scores (`own_after[i]`), and that plus ``count *
-    (paragraph * maxP + title * maxT)`` in all (`bound_after[i]`; the title
-    part of all terms: the title bound), with the maxima of the term's weights
-    in each field, plus the constant parts. A relative margin of 1e-9 covers
-    float rounding, so a cut never drops a sentence that could tie. Negative
-    weights would void the bounds: then nothing is cut (+inf).
-
-    `ratio_after[i]`: for Okapi-shaped weights ``idf * tf * (k1 + 1) / (tf +
-    k1 * norm)`` (`saturating`: okapi or lucene, no constant part, the
-    paragraph weighed) a sentence's weight is below ``idf_S * (k1 + 1)`` and its
-    paragraph's at least ``idf_P * (k1 + 1) / (1 + k1 * norm_P)``, so a sentence
-    of paragraph u scores at most ``max idf_S / idf_P * (1 + k1 * norm_P(u)) *
-    P(u)`` over the terms u can hold (those from position i on); else +inf.
-    """
-    n_terms = len(df)
+def _distinct_terms(terms, counts, stats, wt, order, weight, offs):  # pragma: no cover - compiled
+    """The distinct valid terms into `order` (weights summed into `weight`), in question order; the
+    fields' constant parts into `offs`; returns how many."""
+    n_terms = len(stats.df)
     off_s = 0.0
     off_p = 0.0
     off_t = 0.0
-    weight = np.zeros(len(terms))
     n = 0
     for i in range(len(terms)):
         t = terms[i]
         if t < 0 or t >= n_terms:
             continue
         c = counts[i]
-        off_s += s_const[t] * c
-        if use_p:
-            off_p += p_const[t] * c
-        if use_t:
-            off_t += t_const[t] * c
+        off_s += stats.s_const[t] * c
+        if wt.paragraph != 0.0:
+            off_p += stats.p_const[t] * c
+        if wt.title != 0.0:
+            off_t += stats.t_const[t] * c
         j = 0
         while j < n and order[j] != t:
             j += 1
@@ -372,7 +526,13 @@ def plan(terms, counts, s_const, p_const, t_const, use_p, use_t, df, mx_s, mx_p,
     offs[0] = off_s
     offs[1] = off_p
     offs[2] = off_t
-    for i in range(1, n):  # insertion sort by (df, id): a few dozen terms at most
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _rarest_first(order, weight, n, df):  # pragma: no cover - compiled
+    """Insertion sort of the first n terms by (df, id): a few dozen terms at most."""
+    for i in range(1, n):
         t = order[i]
         w = weight[i]
         j = i - 1
@@ -382,16 +542,53 @@ def plan(terms, counts, s_const, p_const, t_const, use_p, use_t, df, mx_s, mx_p,
             j -= 1
         order[j + 1] = t
         weight[j + 1] = w
-    negative = min(alpha, beta, gamma, off_s, off_p, off_t) < 0.0
+
+
+@njit(cache=True, nogil=True)
+def plan(terms, counts, stats, wt, out, offs):  # pragma: no cover - compiled
+    """What `select` needs before it starts, into the arrays of `out` (a `Bounds`); returns (number of
+    distinct terms, title bound).
+
+    `offs` gets each field's constant part (`Field.offset`: BM25Plus only).
+    `out.order` gets the distinct valid terms rarest first (by sentence df,
+    then id), their weights summed. From each position i on, the terms can
+    add at most, per term, ``count * maxS * (1 + 2 * neighbour)`` to a
+    sentence's own and neighbours' scores (`own_after[i]`), and that plus
+    ``count * (paragraph * maxP + title * maxT)`` in all (`bound_after[i]`;
+    the title part of all terms: the title bound), with the maxima of the
+    term's weights in each field, plus the constant parts. A relative margin
+    of 1e-9 covers float rounding, so a cut never drops a sentence that could
+    tie. Negative weights would void the bounds: then nothing is cut (+inf).
+
+    `ratio_after[i]`: for Okapi-shaped weights ``idf * tf * (k1 + 1) / (tf +
+    k1 * norm)`` (`saturating`: okapi or lucene, no constant part, the
+    paragraph weighed) a sentence's weight is below ``idf_S * (k1 + 1)`` and its
+    paragraph's at least ``idf_P * (k1 + 1) / (1 + k1 * norm_P)``, so a sentence
+    of paragraph u scores at most ``max idf_S / idf_P * (1 + k1 * norm_P(u)) *
+    P(u)`` over the terms u can hold (those from position i on); else +inf.
+    """
+    order = out.order
+    weight = np.zeros(len(terms))
+    n = _distinct_terms(terms, counts, stats, wt, order, weight, offs)
+    _rarest_first(order, weight, n, stats.df)
+    negative = min(wt.neighbour, wt.paragraph, wt.title, offs[0], offs[1], offs[2]) < 0.0
     for i in range(n):
         if weight[i] < 0.0:
             negative = True
     if negative:
-        for i in range(n + 1):
-            bound_after[i] = np.inf
-            own_after[i] = np.inf
-            ratio_after[i] = np.inf
+        out.bound_after[:n + 1] = np.inf
+        out.own_after[:n + 1] = np.inf
+        out.ratio_after[:n + 1] = np.inf
         return n, np.inf
+    return n, _bounds(order, weight, n, stats, wt, out, offs)
+
+
+@njit(cache=True, nogil=True)
+def _bounds(order, weight, n, stats, wt, out, offs):  # pragma: no cover - compiled
+    """`plan`'s bounds from each position on (last to first); returns the title bound."""
+    bound_after, own_after, ratio_after = out.bound_after, out.own_after, out.ratio_after
+    alpha, beta, gamma = wt.neighbour, wt.paragraph, wt.title
+    off_s, off_p, off_t = offs[0], offs[1], offs[2]
     near = 1.0 + 2.0 * alpha
     margin = 1.0 + 1e-9
     own_sum = off_s * near
@@ -400,32 +597,21 @@ def plan(terms, counts, s_const, p_const, t_const, use_p, use_t, df, mx_s, mx_p,
     bound_after[n] = all_sum * margin + 1e-12
     ratio_after[n] = np.inf
     title_sum = off_t
-    saturating = saturating and beta > 0.0 and off_s == 0.0 and off_p == 0.0 and off_t == 0.0
+    saturating = stats.saturating and beta > 0.0 and off_s == 0.0 and off_p == 0.0 and off_t == 0.0
     ratio = -np.inf
     for i in range(n - 1, -1, -1):
         t = order[i]
         c = weight[i]
         if saturating:
-            r = idf_s[t] / idf_p[t] if idf_p[t] > 0.0 and idf_s[t] >= 0.0 else np.inf
+            r = stats.idf_s[t] / stats.idf_p[t] if stats.idf_p[t] > 0.0 and stats.idf_s[t] >= 0.0 else np.inf
             ratio = max(ratio, r)
             ratio_after[i] = ratio
         else:
             ratio_after[i] = np.inf
-        own = c * mx_s[t] * near
+        own = c * stats.mx_s[t] * near
         own_sum += own
-        all_sum += own + c * (beta * mx_p[t] + gamma * mx_t[t])
-        title_sum += c * mx_t[t]
+        all_sum += own + c * (beta * stats.mx_p[t] + gamma * stats.mx_t[t])
+        title_sum += c * stats.mx_t[t]
         own_after[i] = own_sum * margin
         bound_after[i] = all_sum * margin + 1e-12
-    return n, gamma * title_sum * margin
-
-
-@njit(cache=True, nogil=True)
-def tally(s_ptr, s_docs, out_terms, excluded, acc_s, stamp_s, off_s, gen, touched_s, n_touched,
-          all_positive, members, sent_hash, twins):  # pragma: no cover - compiled
-    """(matched, remaining, distinct): `exclude`, `count_matches` and `distinct_texts` in one call."""
-    hit = exclude(s_ptr, s_docs, out_terms, excluded, acc_s, stamp_s, off_s, gen)
-    matched = count_matches(touched_s, n_touched, acc_s, off_s, all_positive)
-    remaining = matched - hit
-    return matched, remaining, distinct_texts(remaining, members, acc_s, stamp_s, off_s, excluded, gen,
-                                              sent_hash, twins)
+    return gamma * title_sum * margin

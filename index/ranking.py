@@ -58,11 +58,16 @@ import numpy as np
 
 from . import kernel
 from .bm25 import BM25Params
+from .collect import Duplicates, Ranked, assemble, in_rank_order, order_top, widen
 from .postings import Field
+
+__all__ = ["UNDATED", "Duplicates", "Ranked", "Ranker", "RankingParams"]
 
 TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that collapse (more: a retry)
 PARALLEL_MIN_POSTINGS = 16384  # `Ranker.top`: fewer paragraph postings are added up on the calling thread
-FULL_SORT_LIMIT = 512  # candidates up to this many are sorted whole; above, only the top m
+_order = order_top  # (the name the tests of the numpy path know it by)
+UNDATED = int(np.iinfo(np.int32).min)  # `Ranker(article_day=...)` of an article without a date: oldest
+_NO_FILTER = np.zeros(0, np.uint8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +83,19 @@ class RankingParams:
     typo_expansions: int = 2   # stand-ins per unknown word (index.spelling)
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    """Ranked sentence ids for one page, with the sentences that share each one's text."""
-
-    ids: tuple[int, ...]
-    scores: tuple[float, ...]
-    duplicates: tuple[tuple[int, ...], ...]
-    total: int
-
-
 class Ranker:
-    """Scores candidates over the three fields; holds no per-query state."""
+    """Scores candidates over the three fields; holds no per-query state.
+
+    `article_day` (optional): each article's day (int32, days since
+    1970-01-01, `UNDATED` for none); equal scores then rank the newer article
+    first, and `top(by_date=True)` / `page(by_date=True)` order the hits
+    newest article first. Without it the order is by score and sentence id.
+    """
 
     def __init__(self, sentences: Field, paragraphs: Field, titles: Field,
                  sent_para: np.ndarray, sent_article: np.ndarray, sent_hash: np.ndarray,
-                 params: RankingParams) -> None:
+                 params: RankingParams, *, article_day: np.ndarray | None = None) -> None:
+        self.article_day = _article_days(article_day, titles.n_docs)
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.titles = titles
@@ -103,150 +105,112 @@ class Ranker:
         self.params = params
         self._local = threading.local()  # per-thread `_Scratch` of `top`
 
-    def top(self, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
-            offset: int, k: int) -> tuple[Ranked, int]:
-        """`page(*exclude(*score(terms), excluded), offset, k)`, compiled (`index.kernel`).
+    @cached_property
+    def tables(self) -> "KernelTables":
+        return KernelTables(self.sentences, self.paragraphs, self.titles, self.sent_para, self.sent_article,
+                            self.params, self.article_day)
+
+    @property
+    def df(self) -> np.ndarray:
+        """Each term's number of sentences."""
+        return self.tables.df
+
+    @cached_property
+    def duplicates(self) -> Duplicates:
+        """Which sentences share their text with another (built once; `SearchIndex.load` warms it)."""
+        return Duplicates(self.sent_hash)
+
+    # ---- the compiled path -------------------------------------------------------------
+
+    def top(self, terms: Sequence[tuple[int, float]], excluded: Sequence[int], offset: int, k: int, *,
+            allow_articles: np.ndarray | None = None, allow_sentences: np.ndarray | None = None,
+            by_date: bool = False) -> tuple[Ranked, int]:
+        """`page(*exclude(*score(terms, allow_...), excluded), offset, k, by_date=...)`, compiled.
 
         The same hits, scores, duplicates and total, bit for bit, scoring only
         the sentences that can still reach the page; also returns how many
-        sentences matched before the exclusions.
+        sentences matched (and passed the filters) before the exclusions.
+        `allow_articles` (uint8 or bool per article) and `allow_sentences`
+        (per sentence): 0 = not a candidate; `by_date` (`Ranker`). The steps:
+        add up the postings, plan (visiting order, bounds), count, select.
         """
+        allow_s = _allow_mask(allow_sentences, self.sentences.n_docs, "allow_sentences", "sentence")
+        allow_a = _allow_mask(allow_articles, self.titles.n_docs, "allow_articles", "article")
         sc = self._scratch()
         gen = sc.next_gen()
-        p = self.params
         term_ids = np.fromiter((t for t, _ in terms), np.int64, len(terms))
         counts = np.fromiter((c for _, c in terms), np.float64, len(terms))
-        use_p, use_t = bool(p.paragraph), bool(p.title)
-        # positive weights, constant parts and counts: every touched sentence matches (S > 0)
-        all_positive = self._positive and bool(len(counts)) and float(counts.min()) > 0.0
-        # The paragraph postings are added up on the other core while this thread does the
-        # sentences' (both memory-bound, the kernel releases the GIL), when there are enough
-        pp = self.paragraphs.postings
+        tables = self.tables
+        # positive weights, constant parts and counts, no filter: every touched sentence counts
+        all_positive = (tables.positive and bool(len(counts)) and float(counts.min()) > 0.0
+                        and not len(allow_s) and not len(allow_a))
+        n_touched = self._accumulate(sc, gen, term_ids, counts, not all_positive)
+        bounds, offs = self._plan(term_ids, counts)
+        q = sc.question(gen, offs, allow_s, allow_a, by_date and self.article_day is not None)
+        matched, remaining, distinct = kernel.tally(
+            tables.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, tables.layout, sc.s[2],
+            n_touched, all_positive, self.duplicates.sorted_members, self.sent_hash, sc.twins)
+        need = offset + k
+        ids, scores, groups = widen(lambda m: self._select(sc, q, bounds, m, remaining), self.sent_hash,
+                                    need, need + TOP_SLACK, remaining)
+        return assemble(ids, scores, groups, offset, k, lambda sid: self._others(q, sid), distinct), int(matched)
+
+    def _accumulate(self, sc: "_Scratch", gen: int, term_ids: np.ndarray, counts: np.ndarray,
+                    record: bool) -> int:
+        """Each field's postings of the terms into the scratch accumulators; returns the sentences touched.
+
+        The paragraph postings are added up on the other core while this
+        thread does the sentences' (both memory-bound, the kernel releases the
+        GIL), when there are enough. A field that weighs nothing is skipped
+        and keeps stale stamps: its scores read as 0."""
+        s_lists, p_lists, t_lists = self.tables.lists
+        use_p, use_t = bool(self.params.paragraph), bool(self.params.title)
         aside = None
-        if use_p and _postings_of(pp.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
-            aside = _helper().submit(kernel.accumulate, pp.ptr, pp.docs, self.paragraphs.weights, term_ids,
-                                     counts, *sc.p, False, gen)
-        n_touched = 0
+        if use_p and _postings_of(p_lists.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
+            aside = _helper().submit(kernel.accumulate, p_lists, self.paragraphs.weights, term_ids, counts,
+                                     *sc.p, False, gen)
         try:
-            for fld, used, (acc, stamp, touched) in ((self.sentences, True, sc.s),
-                                                     (self.paragraphs, use_p and aside is None, sc.p),
-                                                     (self.titles, use_t, sc.t)):
-                if used:  # (a field that weighs nothing keeps stale stamps: its scores read as 0)
-                    n = kernel.accumulate(fld.postings.ptr, fld.postings.docs, fld.weights, term_ids, counts,
-                                          acc, stamp, touched, fld is self.sentences and not all_positive, gen)
-                    if fld is self.sentences:
-                        n_touched = n
+            n_touched = kernel.accumulate(s_lists, self.sentences.weights, term_ids, counts, *sc.s, record, gen)
+            if use_p and aside is None:
+                kernel.accumulate(p_lists, self.paragraphs.weights, term_ids, counts, *sc.p, False, gen)
+            if use_t:
+                kernel.accumulate(t_lists, self.titles.weights, term_ids, counts, *sc.t, False, gen)
         finally:
             if aside is not None:
                 aside.result()
+        return n_touched
+
+    def _plan(self, term_ids: np.ndarray, counts: np.ndarray) -> tuple[kernel.Bounds, np.ndarray]:
+        """The terms' visiting order and bounds (`kernel.plan`), and the fields' constant parts."""
         nt = len(term_ids)
-        order, bound_after, own_after, ratio_after = (np.empty(nt + 1, np.int64), np.empty(nt + 1),
-                                                      np.empty(nt + 1), np.empty(nt + 1))
+        out = kernel.Bounds(np.empty(nt + 1, np.int64), np.empty(nt + 1), np.empty(nt + 1), np.empty(nt + 1), 0.0)
         offs = np.zeros(3)
-        mx_s, mx_p, mx_t = self._term_max
-        n_order, title_bound = kernel.plan(
-            term_ids, counts, self.sentences.const, self.paragraphs.const, self.titles.const, use_p, use_t,
-            self.df, mx_s, mx_p, mx_t, self.sentences.idf, self.paragraphs.idf, p.neighbour, p.paragraph,
-            p.title, p.bm25.variant in ("okapi", "lucene"), order, bound_after, own_after, ratio_after, offs)
-        order, bound_after, own_after, ratio_after = (order[:n_order], bound_after[:n_order + 1],
-                                                      own_after[:n_order + 1], ratio_after[:n_order + 1])
-        off_s, off_p, off_t = float(offs[0]), float(offs[1]), float(offs[2])
-        acc_s, stamp_s, touched_s = sc.s
-        s_post = self.sentences.postings
-        matched, remaining, distinct = kernel.tally(
-            s_post.ptr, s_post.docs, np.fromiter(excluded, np.int64, len(excluded)), sc.excluded, acc_s, stamp_s,
-            off_s, gen, touched_s, n_touched, all_positive, self.duplicates.sorted_members,
-            self.sent_hash, sc.twins)
-        state = (acc_s, stamp_s, off_s, sc.p[0], sc.p[1], off_p, sc.t[0], sc.t[1], off_t,
-                 self.sent_para, self.sent_article, p.neighbour, p.paragraph, p.title)
-        tp = self.titles.postings
-        need = offset + k
-        m = need + TOP_SLACK
-        while True:
-            out_ids = np.empty(m, np.int64)
-            out_scores = np.empty(m, np.float64)
-            kept = kernel.select(order, pp.ptr, pp.docs, tp.ptr, tp.docs,
-                                 self._para_start, self._article_start, self._para_article, bound_after,
-                                 own_after, title_bound,
-                                 ratio_after, self._para_factor, *state,
-                                 sc.excluded, gen, sc.visited, sc.done, sc.next_visit(), m,
-                                 out_ids, out_scores, sc.buf_ids, sc.buf_scores) if remaining else 0
-            ids, scores = out_ids[:kept], out_scores[:kept]
-            groups = _collapse(np.arange(kept), self.sent_hash[ids])
-            if len(groups) >= need or m >= remaining:
-                break
-            m = min(remaining, m * 4)
-        chosen = groups[offset:need]
-        dups = []
-        for g in chosen:
-            sid = int(ids[g[0]])
-            group = self.duplicates.group(sid)
-            if not len(group):
-                dups.append(())
-                continue
-            g_scores = np.empty(len(group), np.float64)
-            ok = np.empty(len(group), np.bool_)
-            kernel.served(group, len(group), *state, gen, g_scores)
-            kernel.candidates(group, acc_s, stamp_s, off_s, sc.excluded, gen, ok)
-            ok &= group != sid
-            group, g_scores = group[ok], g_scores[ok]
-            dups.append(tuple(int(i) for i in group[np.lexsort((group, -g_scores))]))
-        ranked = Ranked(
-            ids=tuple(int(ids[g[0]]) for g in chosen),
-            scores=tuple(float(scores[g[0]]) for g in chosen),
-            duplicates=tuple(dups),
-            total=int(distinct),
-        )
-        return ranked, int(matched)
+        n, title_bound = kernel.plan(term_ids, counts, self.tables.stats, self.tables.weights, out, offs)
+        return kernel.Bounds(out.order[:n], out.bound_after[:n + 1], out.own_after[:n + 1],
+                             out.ratio_after[:n + 1], float(title_bound)), offs
 
-    @cached_property
-    def _term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each term's largest weight in the sentence, paragraph and title fields (0 where absent)."""
-        out = []
-        for fld, used in ((self.sentences, True), (self.paragraphs, self.params.paragraph),
-                          (self.titles, self.params.title)):
-            ptr = fld.postings.ptr
-            mx = np.zeros(len(ptr) - 1)
-            if used and len(fld.postings.docs):
-                nonempty = np.flatnonzero(np.diff(ptr) > 0)
-                mx[nonempty] = np.maximum.reduceat(fld.weights, ptr[nonempty])
-            out.append(mx)
-        return out[0], out[1], out[2]
+    def _select(self, sc: "_Scratch", q: kernel.Question, bounds: kernel.Bounds, m: int,
+                remaining: int) -> tuple[np.ndarray, np.ndarray]:
+        """The best `m` candidates, best first (`kernel.select`)."""
+        heap = kernel.Ranks(np.empty(m, np.int64), np.empty(m, np.float64))
+        if not remaining:
+            return heap.ids[:0], heap.scores[:0]
+        t = self.tables
+        kept = kernel.select(t.lists[1], t.lists[2], q, t.layout, t.weights, bounds, sc.visits(), m, heap, sc.buf)
+        return heap.ids[:kept], heap.scores[:kept]
 
-    @cached_property
-    def df(self) -> np.ndarray:
-        """Each term's number of sentences."""
-        return self.sentences.postings.df()
-
-    @cached_property
-    def _para_factor(self) -> np.ndarray:
-        """``1 + k1 * norm`` of each paragraph (norm: BM25's length normalisation), for the cut."""
-        fld, bm = self.paragraphs, self.params.bm25
-        # float32 (half the memory traffic of the paragraph loop); the cut's margin covers its rounding
-        return (1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
-                ).astype(np.float32)
-
-    @cached_property
-    def _positive(self) -> bool:
-        """Whether every sentence weight is positive and no constant part negative."""
-        w, const = self.sentences.weights, self.sentences.const
-        return (not len(w) or float(w.min()) > 0.0) and (not len(const) or float(const.min()) >= 0.0)
-
-    @cached_property
-    def _para_start(self) -> np.ndarray:
-        """Sentences of paragraph p: ``_para_start[p]:_para_start[p + 1]`` (sentences are in paragraph order)."""
-        return _starts(self.sent_para, self.paragraphs.n_docs)
-
-    @cached_property
-    def _para_article(self) -> np.ndarray:
-        """The article of each paragraph (0 for a paragraph without sentences, which no posting names)."""
-        starts = self._para_start[:-1]
-        return np.asarray(self.sent_article)[np.minimum(starts, max(len(self.sent_article) - 1, 0))] \
-            if len(self.sent_article) else np.zeros(len(starts), np.int32)
-
-    @cached_property
-    def _article_start(self) -> np.ndarray:
-        return _starts(self.sent_article, self.titles.n_docs)
+    def _others(self, q: kernel.Question, sid: int) -> tuple[int, ...]:
+        """The remaining candidates other than `sid` with its text, in rank order (the kernel's scores)."""
+        group = self.duplicates.group(sid)
+        if not len(group):
+            return ()
+        scores = np.empty(len(group), np.float64)
+        ok = np.empty(len(group), np.bool_)
+        kernel.served(group, len(group), q, self.tables.layout, self.tables.weights, scores)
+        kernel.candidates(group, q, self.tables.layout, ok)
+        ok &= group != sid
+        group = group[ok]
+        return in_rank_order(group, scores[ok], self._days(group), q.by_date)
 
     def _scratch(self) -> "_Scratch":
         scratch = getattr(self._local, "scratch", None)
@@ -258,13 +222,29 @@ class Ranker:
 
     def warm(self) -> None:
         """Derive the kernel's tables and compile (or load from numba's cache) its code now."""
-        self._term_max, self._positive, self._para_start, self._article_start, self.df  # noqa: B018
-        self._para_factor, self._para_article  # noqa: B018
+        self.tables.warm()
         self.top([], [], 0, 1)
         self.top([(0, 1.0)], [0], 0, 1)
 
-    def score(self, terms: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate sentence ids (ascending) and their served scores."""
+    # ---- the numpy path (quoted phrases; the reference) ---------------------------------
+
+    def score(self, terms: Sequence[tuple[int, float]], *, allow_articles: np.ndarray | None = None,
+              allow_sentences: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate sentence ids (ascending) and their served scores; the filters (`top`) drop
+        candidates, not the scores they give their neighbours."""
+        ids, scores = self._scores(terms)
+        if allow_articles is None and allow_sentences is None:
+            return ids, scores
+        keep = np.ones(len(ids), bool)
+        if allow_sentences is not None:
+            keep &= _allow_mask(allow_sentences, self.sentences.n_docs, "allow_sentences", "sentence")[ids] != 0
+        if allow_articles is not None:
+            keep &= _allow_mask(allow_articles, self.titles.n_docs, "allow_articles", "article")[
+                self.sent_article[ids]] != 0
+        return ids[keep], scores[keep]
+
+    def _scores(self, terms: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching sentence (S > 0) and its served score."""
         ids, own = self.sentences.score(terms)
         keep = own > 0
         ids, own = ids[keep], own[keep]
@@ -310,13 +290,8 @@ class Ranker:
             ids, scores = ids[keep], scores[keep]
         return ids, scores
 
-    @cached_property
-    def duplicates(self) -> "Duplicates":
-        """Which sentences share their text with another (built once; `SearchIndex.load` warms it)."""
-        return Duplicates(self.sent_hash)
-
     def page(self, ids: np.ndarray, scores: np.ndarray, offset: int, k: int,
-             accept: Callable[[int], bool] | None = None) -> Ranked:
+             accept: Callable[[int], bool] | None = None, *, by_date: bool = False) -> Ranked:
         """The hits `offset..offset+k` in rank order, identical texts collapsed.
 
         `ids` are ascending (as `score`, `exclude` and `require` return them).
@@ -325,86 +300,112 @@ class Ranker:
         Python only over the top few dozen; identical texts are looked up in
         `Duplicates` instead of hashing every candidate.
         """
+        by_date = by_date and self.article_day is not None
         if accept is not None:
-            order = _order(ids, scores, len(ids))
+            order = order_top(ids, scores, len(ids), self._days(ids), by_date)
             keep = np.array([accept(int(ids[i])) for i in order], dtype=bool)
             chosen = np.sort(order[keep])
             ids, scores = ids[chosen], scores[chosen]
         dups = self.duplicates
-        total = dups.count_distinct(ids)
+        days = self._days(ids)
         need = offset + k
-        m = min(len(ids), need + 16)
-        while True:
-            order = _order(ids, scores, m)
-            groups = _collapse(order, self.sent_hash[ids[order]])
-            if len(groups) >= need or m >= len(ids):
-                break
-            m = min(len(ids), m * 4)
-        chosen = groups[offset:need]
-        return Ranked(
-            ids=tuple(int(ids[g[0]]) for g in chosen),
-            scores=tuple(float(scores[g[0]]) for g in chosen),
-            duplicates=tuple(dups.others(int(ids[g[0]]), ids, scores) for g in chosen),
-            total=total,
-        )
+
+        def rank(m: int) -> tuple[np.ndarray, np.ndarray]:
+            order = order_top(ids, scores, m, days, by_date)
+            return ids[order], scores[order]
+
+        top_ids, top_scores, groups = widen(rank, self.sent_hash, need, min(len(ids), need + 16), len(ids))
+        return assemble(top_ids, top_scores, groups, offset, k,
+                        lambda sid: dups.others(sid, ids, scores, days, by_date), dups.count_distinct(ids))
+
+    def _days(self, ids: np.ndarray) -> np.ndarray | None:
+        """The day of each sentence's article, or None without days."""
+        return None if self.article_day is None else self.article_day[self.sent_article[ids]]
 
 
-class Duplicates:
-    """Sentences whose (normalised) text occurs more than once, grouped by text hash.
+class KernelTables:
+    """What `index.kernel` reads besides the postings' weights, derived once per index and parameters."""
 
-    Identical texts have identical terms, so when one is a candidate all are:
-    a hit's duplicates are the other candidates of its group, in rank order,
-    and the number of distinct texts among the candidates is their number
-    minus the repeats, counted over the (few) candidates that have a twin.
-    Building it is one sort of the sentence hashes at load.
-    """
+    def __init__(self, sentences: Field, paragraphs: Field, titles: Field, sent_para: np.ndarray,
+                 sent_article: np.ndarray, params: RankingParams, article_day: np.ndarray | None) -> None:
+        self.fields = (sentences, paragraphs, titles)
+        self.sent_para = sent_para
+        self.sent_article = sent_article
+        self.params = params
+        self.article_day = np.zeros(0, np.int32) if article_day is None else article_day
 
-    def __init__(self, sent_hash: np.ndarray) -> None:
-        self.sent_hash = sent_hash
-        n = len(sent_hash)
-        order = np.argsort(sent_hash)
-        hashes = np.asarray(sent_hash)[order]
-        same = hashes[1:] == hashes[:-1]
-        repeated = np.zeros(n, dtype=bool)
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        self.members = order[repeated]           # grouped by hash
-        self.member_hash = hashes[repeated]      # ascending
-        self.is_dup = np.zeros(n, dtype=bool)
-        self.is_dup[self.members] = True
-        self.sorted_members = np.sort(self.members)
+    def warm(self) -> None:
+        self.stats, self.layout, self.weights, self.lists, self.positive  # noqa: B018 (cached properties)
 
-    def group(self, sid: int) -> np.ndarray:
-        """All sentences with `sid`'s text (`sid` included), or none when its text is unique."""
-        if not self.is_dup[sid]:
-            return self.members[:0]
-        h = self.sent_hash[sid]
-        lo = int(np.searchsorted(self.member_hash, h, side="left"))
-        hi = int(np.searchsorted(self.member_hash, h, side="right"))
-        return self.members[lo:hi]
+    @cached_property
+    def lists(self) -> tuple[kernel.Lists, kernel.Lists, kernel.Lists]:
+        """The postings of the sentences, paragraphs and titles."""
+        return tuple(kernel.Lists(f.postings.ptr, f.postings.docs) for f in self.fields)  # type: ignore[return-value]
 
-    def count_distinct(self, ids: np.ndarray) -> int:
-        """How many distinct texts the (ascending) sentences `ids` hold."""
-        if not len(self.members) or not len(ids):
-            return len(ids)
-        if len(ids) > 4 * len(self.members):  # many candidates: look the few twins up among them
-            pos = np.minimum(np.searchsorted(ids, self.sorted_members), len(ids) - 1)
-            twins = self.sorted_members[ids[pos] == self.sorted_members]
-        else:
-            twins = ids[self.is_dup[ids]]
-        if not len(twins):
-            return len(ids)
-        return len(ids) - len(twins) + len(np.unique(self.sent_hash[twins]))
+    @cached_property
+    def weights(self) -> kernel.Weights:
+        p = self.params
+        return kernel.Weights(float(p.neighbour), float(p.paragraph), float(p.title))
 
-    def others(self, sid: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, ...]:
-        """The candidates (ascending `ids`) other than `sid` with its text, by (score desc, id asc)."""
-        group = self.group(sid)
-        if not len(group):
-            return ()
-        pos = np.minimum(np.searchsorted(ids, group), len(ids) - 1)
-        present = (ids[pos] == group) & (group != sid)
-        group, group_scores = group[present], scores[pos[present]]
-        return tuple(int(i) for i in group[np.lexsort((group, -group_scores))])
+    @cached_property
+    def stats(self) -> kernel.TermStats:
+        s, p, t = self.fields
+        mx_s, mx_p, mx_t = self.term_max
+        return kernel.TermStats(self.df, s.const, p.const, t.const, mx_s, mx_p, mx_t, s.idf, p.idf,
+                                self.params.bm25.variant in ("okapi", "lucene"))
+
+    @cached_property
+    def layout(self) -> kernel.Layout:
+        return kernel.Layout(self.sent_para, self.sent_article, self.para_start, self.article_start,
+                             self.para_article, self.para_factor, self.article_day)
+
+    @cached_property
+    def term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each term's largest weight in the sentence, paragraph and title fields (0 where absent)."""
+        out = []
+        for fld, used in zip(self.fields, (True, self.params.paragraph, self.params.title)):
+            ptr = fld.postings.ptr
+            mx = np.zeros(len(ptr) - 1)
+            if used and len(fld.postings.docs):
+                nonempty = np.flatnonzero(np.diff(ptr) > 0)
+                mx[nonempty] = np.maximum.reduceat(fld.weights, ptr[nonempty])
+            out.append(mx)
+        return out[0], out[1], out[2]
+
+    @cached_property
+    def df(self) -> np.ndarray:
+        """Each term's number of sentences."""
+        return self.fields[0].postings.df()
+
+    @cached_property
+    def para_factor(self) -> np.ndarray:
+        """``1 + k1 * norm`` of each paragraph (norm: BM25's length normalisation), for the cut."""
+        fld, bm = self.fields[1], self.params.bm25
+        # float32 (half the memory traffic of the paragraph loop); the cut's margin covers its rounding
+        return (1.0 + bm.k1 * (1.0 - bm.b + bm.b * np.asarray(fld.doc_len, np.float64) / fld.avgdl)
+                ).astype(np.float32)
+
+    @cached_property
+    def positive(self) -> bool:
+        """Whether every sentence weight is positive and no constant part negative."""
+        w, const = self.fields[0].weights, self.fields[0].const
+        return (not len(w) or float(w.min()) > 0.0) and (not len(const) or float(const.min()) >= 0.0)
+
+    @cached_property
+    def para_start(self) -> np.ndarray:
+        """Sentences of paragraph p: ``para_start[p]:para_start[p + 1]`` (sentences are in paragraph order)."""
+        return _starts(self.sent_para, self.fields[1].n_docs)
+
+    @cached_property
+    def para_article(self) -> np.ndarray:
+        """The article of each paragraph (0 for a paragraph without sentences, which no posting names)."""
+        starts = self.para_start[:-1]
+        return np.asarray(self.sent_article)[np.minimum(starts, max(len(self.sent_article) - 1, 0))] \
+            if len(self.sent_article) else np.zeros(len(starts), np.int32)
+
+    @cached_property
+    def article_start(self) -> np.ndarray:
+        return _starts(self.sent_article, self.fields[2].n_docs)
 
 
 class _Scratch:
@@ -423,8 +424,7 @@ class _Scratch:
         self.visited = np.zeros(n_sentences, np.uint8)    # stamp of `select`'s visits
         self.done = np.zeros(n_paragraphs, np.uint8)      # and of the paragraphs it dealt with
         self.twins = np.zeros(max(1, n_twins), np.int64)
-        self.buf_ids = np.zeros(n_sentences, np.int64)
-        self.buf_scores = np.zeros(n_sentences, np.float64)
+        self.buf = kernel.Ranks(np.zeros(n_sentences, np.int64), np.zeros(n_sentences, np.float64))
         self.gen = 0
         self.visit = 0
 
@@ -436,13 +436,48 @@ class _Scratch:
             self.gen = 1
         return self.gen
 
-    def next_visit(self) -> int:
+    def visits(self) -> kernel.Visits:
+        """Fresh stamps for one `kernel.select` pass."""
         self.visit += 1
         if self.visit > 255:
             self.visited.fill(0)
             self.done.fill(0)
             self.visit = 1
-        return self.visit
+        return kernel.Visits(self.visited, self.done, self.visit)
+
+    def question(self, gen: int, offs: np.ndarray, allow_s: np.ndarray, allow_a: np.ndarray,
+                 by_date: bool) -> kernel.Question:
+        """The question's state for the kernel: the accumulators with the fields' constant parts."""
+        return kernel.Question(kernel.Unit(self.s[0], self.s[1], float(offs[0])),
+                               kernel.Unit(self.p[0], self.p[1], float(offs[1])),
+                               kernel.Unit(self.t[0], self.t[1], float(offs[2])), self.excluded, gen,
+                               allow_s, allow_a, bool(by_date))
+
+
+def _allow_mask(mask: np.ndarray | None, n: int, name: str, unit: str) -> np.ndarray:
+    """A filter as the kernel reads it: uint8 per unit (a bool array is viewed, not copied); empty: none."""
+    if mask is None:
+        return _NO_FILTER
+    arr = np.asarray(mask)
+    if arr.dtype == np.bool_:
+        arr = arr.view(np.uint8)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"{name} must be a uint8 (or bool) array, not {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValueError(f"{name} needs one entry per {unit} ({n}), got shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def _article_days(days: np.ndarray | None, n: int) -> np.ndarray | None:
+    """`Ranker(article_day=...)` checked: int32, one per article."""
+    if days is None:
+        return None
+    arr = np.asarray(days)
+    if arr.shape != (n,) or arr.dtype.kind not in "iu":
+        raise ValueError(f"article_day needs one integer per article ({n}), got {arr.dtype} {arr.shape}")
+    if len(arr) and (int(arr.min()) < UNDATED or int(arr.max()) > np.iinfo(np.int32).max):
+        raise ValueError("article_day holds days outside int32")
+    return np.ascontiguousarray(arr, np.int32)
 
 
 def _unit_arrays(n: int, listed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -472,36 +507,3 @@ def _starts(unit_of_sentence: np.ndarray, n_units: int) -> np.ndarray:
     if len(unit_of_sentence) > 1 and bool(np.any(np.diff(unit_of_sentence) < 0)):
         raise ValueError("sentences are not numbered in paragraph and article order")
     return np.searchsorted(unit_of_sentence, np.arange(n_units + 1)).astype(np.int64)
-
-
-def _order(ids: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:
-    """Positions of the top-m candidates by (score desc, id asc), in that order.
-
-    Above `FULL_SORT_LIMIT` candidates only the top m are sorted: a partition
-    finds the m-th best score, and of the candidates tied with it the ones
-    with the lowest ids make the cut.
-    """
-    n = len(ids)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    m = min(m, n)
-    if n > FULL_SORT_LIMIT and m < n:
-        threshold = np.partition(scores, n - m)[n - m]
-        sel = np.flatnonzero(scores >= threshold)
-        if len(sel) > m:  # ties at the cut
-            above = sel[scores[sel] > threshold]
-            tied = sel[scores[sel] == threshold]
-            want = m - len(above)  # >= 1: fewer than m scores exceed the m-th best
-            tied = tied[np.argpartition(ids[tied], want - 1)[:want]]
-            sel = np.concatenate([above, tied])
-    else:
-        sel = np.arange(n)
-    return sel[np.lexsort((ids[sel], -scores[sel]))][:m]
-
-
-def _collapse(order: np.ndarray, hashes: np.ndarray) -> list[list[int]]:
-    """Group ranked positions by identical text, in rank order of first appearance."""
-    groups: dict[int, list[int]] = {}
-    for pos, h in zip(order.tolist(), hashes.tolist()):
-        groups.setdefault(h, []).append(pos)
-    return list(groups.values())

@@ -9,7 +9,9 @@ paragraphs) both must give the same ids, scores, duplicates, total and match
 count, for every BM25 variant, with fields weighted zero, fractional and
 repeated query weights, exclusions, later pages, after an added article,
 from several threads, with the paragraph postings added up on the helper
-thread or not, and past the wrap of the per-thread stamps.
+thread or not, and past the wrap of the per-thread stamps. With filters
+(per article, per sentence) and article days (ties to the newer article, or
+newest first) both also equal the options' meaning spelt out by brute force.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import string
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +30,7 @@ from index.bm25 import BM25Params
 from index.corpus import Article
 from index import ranking
 from index.engine import SearchIndex
-from index.ranking import RankingParams
+from index.ranking import Ranker, RankingParams
 
 WORDS = ("minsk talks crisis lavrov mediation plane moscow flight sanctions belarus union officials "
          "resume warned opposition border election protest minister court river harbour").split()
@@ -172,6 +175,129 @@ def test_threads_get_what_one_thread_gets(corpus_index: tuple[Path, Path], threa
     for t in threads:
         t.join()
     assert all(results[n] == serial for n in range(4))
+    index.close()
+
+
+# ---- filters and dates (issue 13's hooks): inside the ranking, exact pages and totals --------
+
+
+def _dated(index: SearchIndex, rng: random.Random, undated: float = 0.2, n_days: int = 5,
+           days: np.ndarray | None = None) -> Ranker:
+    """The index's ranker with a day per article: few distinct days (scores tie across them), some undated."""
+    r = index.ranker
+    if days is None:
+        days = np.array([ranking.UNDATED if rng.random() < undated else 18_000 + rng.randrange(n_days)
+                         for _ in range(r.titles.n_docs)], np.int32)
+    return Ranker(r.sentences, r.paragraphs, r.titles, r.sent_para, r.sent_article, r.sent_hash, r.params,
+                  article_day=days)
+
+
+def _options(r: Ranker, rng: random.Random) -> dict:
+    """Random filters (per article, per sentence, both or none; uint8 or bool) and order."""
+    opts: dict = {"by_date": rng.random() < 0.4}
+    share = rng.choice([0.05, 0.3, 0.7, 0.95])
+    if rng.random() < 0.6:
+        mask = np.array([rng.random() < share for _ in range(r.titles.n_docs)])
+        opts["allow_articles"] = mask if rng.random() < 0.3 else mask.astype(np.uint8)
+    if rng.random() < 0.4:
+        opts["allow_sentences"] = np.array([rng.random() < share for _ in range(r.sentences.n_docs)], np.uint8)
+    return opts
+
+
+def _numpy_with(r: Ranker, terms, excluded, offset: int, k: int, opts: dict):
+    filters = {key: v for key, v in opts.items() if key != "by_date"}
+    ids, scores = r.score(terms, **filters)
+    matched = len(ids)
+    ids, scores = r.exclude(ids, scores, excluded)
+    return r.page(ids, scores, offset, k, by_date=opts.get("by_date", False)), matched
+
+
+def _brute(r: Ranker, terms, excluded, offset: int, k: int, opts: dict):
+    """The options' meaning, spelt out over every candidate of the unfiltered numpy path."""
+    a_ok, s_ok = opts.get("allow_articles"), opts.get("allow_sentences")
+    ids, scores = r.score(terms)
+    art = r.sent_article
+    allowed = [(int(i), float(s)) for i, s in zip(ids, scores)
+               if (a_ok is None or a_ok[art[i]]) and (s_ok is None or s_ok[i])]
+    bad = {int(d) for t in excluded for d in r.sentences.postings.docs_of(t)}
+    cands = [(i, s) for i, s in allowed if i not in bad]
+
+    def day(i: int) -> int:
+        return 0 if r.article_day is None else int(r.article_day[art[i]])
+
+    if opts.get("by_date"):
+        cands.sort(key=lambda c: (-day(c[0]), -c[1], c[0]))
+    else:
+        cands.sort(key=lambda c: (-c[1], -day(c[0]), c[0]))
+    groups: dict[int, list[tuple[int, float]]] = {}
+    for i, s in cands:
+        groups.setdefault(int(r.sent_hash[i]), []).append((i, s))
+    chosen = list(groups.values())[offset:offset + k]
+    return ranking.Ranked(tuple(g[0][0] for g in chosen), tuple(g[0][1] for g in chosen),
+                          tuple(tuple(i for i, _ in g[1:]) for g in chosen), len(groups)), len(allowed)
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: f"{p.bm25.variant}-n{p.neighbour}-p{p.paragraph}-t{p.title}")
+def test_filters_and_dates_equal_numpy_path(corpus_index: tuple[Path, Path], params: RankingParams,
+                                            threads: str) -> None:
+    _, root = corpus_index
+    index = SearchIndex.load(root, params=params)
+    rng = random.Random(params.paragraph * 5 + params.title * 11 + len(params.bm25.variant))
+    r = _dated(index, rng)
+    for n, (terms, excluded) in enumerate(_queries(index, rng, 160)):
+        offset, k = [(0, 10), (0, 1), (3, 5), (10, 10), (40, 3)][n % 5]
+        opts = _options(r, rng)
+        want = _numpy_with(r, terms, excluded, offset, k, opts)
+        assert want == _brute(r, terms, excluded, offset, k, opts), (terms, excluded, opts)
+        assert r.top(terms, excluded, offset, k, **opts) == want, (terms, excluded, offset, k, opts)
+    index.close()
+
+
+def test_dates_break_ties_and_order_by_date(corpus_index: tuple[Path, Path]) -> None:
+    """Equal days order as no days; without days `by_date` changes nothing; a common word by date
+    lists the newest articles first, undated last, with an unchanged total."""
+    _, root = corpus_index
+    index = SearchIndex.load(root)
+    r = index.ranker
+    same_day = _dated(index, random.Random(0), days=np.full(r.titles.n_docs, 19_000, np.int32))
+    for terms, excluded in _queries(index, random.Random(3), 80):
+        plain = r.top(terms, excluded, 0, 10)
+        assert same_day.top(terms, excluded, 0, 10) == plain
+        assert r.top(terms, excluded, 0, 10, by_date=True) == plain
+    dated = _dated(index, random.Random(4), undated=0.3)
+    common = [(index.vocab[index.analyzer.term("minsk")], 1.0)]
+    everything = dated.top(common, [], 0, 1)[0].total
+    by_score, _ = dated.top(common, [], 0, everything)
+    by_date, _ = dated.top(common, [], 0, everything, by_date=True)
+    days = [int(dated.article_day[r.sent_article[i]]) for i in by_date.ids]
+    assert days == sorted(days, reverse=True) and days[-1] == ranking.UNDATED
+    def every(ranked: ranking.Ranked) -> list[int]:  # (which twin shows a text depends on the order)
+        return sorted(list(ranked.ids) + [d for dups in ranked.duplicates for d in dups])
+
+    assert by_date.total == by_score.total and every(by_date) == every(by_score)
+    index.close()
+
+
+def test_filters_leave_exact_totals_and_bad_masks_are_refused(corpus_index: tuple[Path, Path]) -> None:
+    _, root = corpus_index
+    index = SearchIndex.load(root)
+    r = index.ranker
+    common = [(index.vocab[index.analyzer.term("minsk")], 1.0)]
+    nothing = np.zeros(r.titles.n_docs, np.uint8)
+    ranked, matched = r.top(common, [], 0, 10, allow_articles=nothing)
+    assert (ranked.ids, ranked.total, matched) == ((), 0, 0)
+    one = nothing.copy()
+    one[int(r.sent_article[r.sentences.postings.docs_of(common[0][0])[0]])] = 1
+    ranked, matched = r.top(common, [], 0, 100, allow_articles=one)
+    assert ranked.ids and {int(r.sent_article[i]) for i in ranked.ids} == {int(np.flatnonzero(one)[0])}
+    assert (ranked, matched) == _brute(r, common, [], 0, 100, {"allow_articles": one})
+    for bad in (np.ones(r.titles.n_docs + 1, np.uint8), np.ones((r.titles.n_docs, 1), np.uint8)):
+        with pytest.raises(ValueError):
+            r.top(common, [], 0, 10, allow_articles=bad)
+    with pytest.raises(TypeError):
+        r.top(common, [], 0, 10, allow_sentences=np.ones(r.sentences.n_docs, np.float64))
+    with pytest.raises(ValueError):
+        _dated(index, random.Random(1), days=np.zeros(r.titles.n_docs - 1, np.int32))
     index.close()
 
 
