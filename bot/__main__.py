@@ -65,7 +65,7 @@ def run_telegram(settings: Settings) -> int:
 
     from .app import build_application, run
 
-    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes)
+    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes, settings.index_config)
     application = build_application(settings, service)
     state: BotState = application.bot_data["state"]
     threading.Thread(target=load_index, args=(service, state), name="index-loader", daemon=True).start()

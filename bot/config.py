@@ -14,12 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import config as index_config
+from index.config import DEFAULT_CORPUS, DEFAULT_INDEX, IndexConfig
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
-DEFAULT_CORPUS = index_config.REPO_ROOT / "seeds"     # the same defaults as `python -m index`
-DEFAULT_INDEX = index_config.REPO_ROOT / ".index"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Searches run in this many worker processes (0: in the bot's own threads). One is enough to take
 # them off the event loop's GIL; on a single CPU it would only add overhead.
@@ -50,6 +48,7 @@ class Settings:
     rate_limiter: bool = True
     log_level: str = "INFO"
     search_processes: int = DEFAULT_SEARCH_PROCESSES
+    index_config: IndexConfig = IndexConfig()   # BOILERPLATE_FILE and the index defaults
 
     @property
     def webhook_path(self) -> str:
@@ -144,4 +143,12 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         log_level=level,
         search_processes=_int("SEARCH_PROCESSES", get("SEARCH_PROCESSES") or str(DEFAULT_SEARCH_PROCESSES),
                               0, 16),
+        index_config=_index_config(env),
     )
+
+
+def _index_config(env: Mapping[str, str]) -> IndexConfig:
+    try:
+        return IndexConfig.from_env(env)
+    except OSError as exc:
+        raise ConfigError(f"BOILERPLATE_FILE cannot be read: {exc.strerror or exc}") from None

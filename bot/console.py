@@ -39,7 +39,7 @@ def run_console(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = 
 
     signal.signal(signal.SIGTERM, _interrupt)
     say(BOTFATHER_STEPS)
-    service = IndexService(settings.corpus_dir, settings.index_path)
+    service = IndexService(settings.corpus_dir, settings.index_path, config=settings.index_config)
     say(f"Loading the index of {settings.corpus_dir} …")
     try:
         index = service.start()

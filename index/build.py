@@ -14,10 +14,8 @@ to `store`.
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
-import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +25,7 @@ from queue import Empty
 import numpy as np
 
 from .analysis import Analyzer
-from .corpus import Article, Skipped
+from .corpus import Article, Skipped, text_hash
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
 from .spelling import letter_runs
@@ -47,12 +45,6 @@ def analyse_article(article: Article, analyzer: Analyzer,
     text = article.text
     terms = [analyzer.analyze(text[s.start:s.end]) for s in sentences]
     return AnalysedArticle(article, sentences, terms, analyzer.analyze(article.title))
-
-
-def text_hash(text: str) -> int:
-    """Identity of a sentence for de-duplication: case- and whitespace-insensitive, signed 64-bit."""
-    digest = hashlib.blake2b(" ".join(text.casefold().split()).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
 
 
 @dataclass
@@ -160,16 +152,6 @@ class Accumulator:
     def n_paragraphs(self) -> int:
         return self.first_paragraph + self._paragraphs
 
-    def term_id(self, term: str) -> int:
-        tid = self.vocab.get(term)
-        if tid is None:
-            tid = self.vocab[term] = len(self.vocab)
-            self.new_terms.append(term)
-        return tid
-
-    def add(self, item: AnalysedArticle) -> None:
-        self.add_batch(digest([item], self.words), [item.article])
-
     def add_batch(self, batch: Batch, articles: Sequence[Article]) -> None:
         """Append a batch of the next articles (in corpus order)."""
         vocab = self.vocab
@@ -228,10 +210,6 @@ class Accumulator:
         return zip(range(self.first_sentence, self.n_sentences), sent_article, rows[:, 0].tolist(),
                    rows[:, 1].tolist(), rows[:, 2].tolist(), rows[:, 3].tolist(), self._sections)
 
-    @property
-    def sentence_rows(self) -> list[tuple]:
-        return list(self.iter_sentence_rows())
-
 
 def paragraph_field(s_postings: Postings, sent_para: np.ndarray, sent_len: np.ndarray,
                     n_paragraphs: int) -> tuple[Postings, np.ndarray]:
@@ -265,7 +243,6 @@ class BuildReport:
     files: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    message: str | None = None
 
     def summary(self) -> str:
         lines = [f"{self.articles} articles, {self.sentences} sentences, {self.terms} distinct terms "
@@ -391,6 +368,3 @@ def _worker_main(queue: mp.Queue, articles: list[Article], analyzer: Analyzer,
         queue.close()
         queue.join_thread()
 
-
-def now() -> float:
-    return time.perf_counter()

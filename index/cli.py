@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import config, store
+from . import store
+from .config import IndexConfig
 from .corpus import CorpusError
 from .engine import MAX_K, SearchIndex, open_index
 from .hits import Hit, SearchResult
@@ -72,14 +73,16 @@ def _k(value: str) -> int:
     return k
 
 
-def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    return config.corpus_dir(args.corpus), config.index_path(args.index)
+def _config(args: argparse.Namespace) -> IndexConfig:
+    """The flags over the environment ($CORPUS_DIR, $INDEX_PATH, $BOILERPLATE_FILE)."""
+    return IndexConfig.from_env(corpus=args.corpus, root=args.index)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    corpus, root = _paths(args)
+    config = _config(args)
+    root = config.root
     bar = ProgressBar("indexing")
-    _, report = SearchIndex.build(corpus, root, progress=bar)
+    _, report = SearchIndex.build(config.corpus, root, progress=bar, config=config)
     bar.close()
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
@@ -90,9 +93,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    corpus, root = _paths(args)
+    config = _config(args)
     bar = ProgressBar("indexing")
-    index = open_index(corpus, root, progress=bar)
+    index = open_index(config.corpus, config.root, progress=bar, config=config)
     bar.close()
     if args.query:
         result = index.search(" ".join(args.query), k=args.k, offset=args.offset)
@@ -110,7 +113,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    corpus, root = _paths(args)
+    config = _config(args)
+    root = config.root
     try:
         index = SearchIndex.load(root)
     except store.IndexMissing:
@@ -118,7 +122,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 1
     st = index.stats()
     try:
-        stale = index.stale_reason(corpus)
+        stale = index.stale_reason(config.corpus, config)
         status = "up to date" if stale is None else f"stale: {stale}"
     except CorpusError as exc:
         status = f"corpus unavailable: {exc}"

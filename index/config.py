@@ -1,31 +1,106 @@
-"""Where things are by default, and the environment variables that move them.
+"""The index configuration: where the corpus and the index are, and how articles are read and analysed.
 
-One place for paths and limits, so the CLI, the bot and the tests agree.
+One object, `IndexConfig`, so the CLI, the bot, the tests and a rebuild in a
+child process agree: whatever builds an index or adds articles to it gets
+one, and nothing in `index/` reads the environment except
+`IndexConfig.from_env`. What changes the index's content (analyzer options,
+boilerplate patterns, file-size limits: `IndexConfig.identity`) is stored in
+the index metadata; an index built with another one is stale
+(`SearchIndex.stale_reason`), and articles added later are split and
+analysed with the configuration the index was built with.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
+from .analysis import DEFAULT_ANALYZER, Analyzer, AnalyzerOptions
+from .sentences import DEFAULT_BOILERPLATE
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO_ROOT / "seeds"
+DEFAULT_INDEX = REPO_ROOT / ".index"
+
+EXTENSIONS = (".txt", ".md", ".jsonl")        # the article file types, in the corpus and as uploads
+MAX_TEXT_FILE_BYTES = 10 * 1024 * 1024        # an article over 10 MB is not an article
+MAX_JSONL_FILE_BYTES = 1024 * 1024 * 1024     # JSONL is streamed line by line
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024           # what Telegram lets a bot download
+UPLOAD_DIR = "uploads"                        # corpus subfolders for uploaded files and channel posts
+CHANNEL_DIR = "channels"
 
 
-def corpus_dir(value: str | os.PathLike | None = None) -> Path:
-    """`value`, else $CORPUS_DIR, else seeds/ at the repo root."""
-    return Path(value or os.environ.get("CORPUS_DIR") or REPO_ROOT / "seeds")
+@dataclass(frozen=True)
+class Limits:
+    """How large an input may be; a larger one is skipped (corpus) or refused (upload) with a reason."""
+
+    text_file_bytes: int = MAX_TEXT_FILE_BYTES     # a .txt/.md article, and one JSONL line
+    jsonl_file_bytes: int = MAX_JSONL_FILE_BYTES
+    upload_bytes: int = MAX_UPLOAD_BYTES
 
 
-def index_path(value: str | os.PathLike | None = None) -> Path:
-    """`value`, else $INDEX_PATH, else .index/ at the repo root."""
-    return Path(value or os.environ.get("INDEX_PATH") or REPO_ROOT / ".index")
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the corpus and the index live, and how articles become sentences and terms."""
+
+    corpus: Path = DEFAULT_CORPUS
+    root: Path = DEFAULT_INDEX
+    analyzer: AnalyzerOptions = field(default_factory=AnalyzerOptions)
+    boilerplate: tuple[str, ...] = DEFAULT_BOILERPLATE   # regexes of lines that are not article text
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, corpus: str | Path | None = None,
+                 root: str | Path | None = None) -> "IndexConfig":
+        """The configuration `environ` (default: this process's environment) asks for.
+
+        `corpus`/`root` (a CLI flag), else $CORPUS_DIR/$INDEX_PATH, else seeds/ and .index/ at
+        the repo root; $BOILERPLATE_FILE names a file of extra boilerplate regexes, one per line.
+        """
+        environ = os.environ if environ is None else environ
+        extra: tuple[str, ...] = ()
+        if environ.get("BOILERPLATE_FILE"):
+            extra = boilerplate_lines(Path(environ["BOILERPLATE_FILE"]).read_text(encoding="utf-8"))
+        return cls(corpus=Path(corpus or environ.get("CORPUS_DIR") or DEFAULT_CORPUS),
+                   root=Path(root or environ.get("INDEX_PATH") or DEFAULT_INDEX),
+                   boilerplate=DEFAULT_BOILERPLATE + extra)
+
+    def at(self, corpus: Path, root: Path) -> "IndexConfig":
+        """The same configuration for another corpus and index folder."""
+        return replace(self, corpus=Path(corpus), root=Path(root))
+
+    def identity(self) -> dict:
+        """What the index's content depends on (stored in its metadata; JSON-compatible)."""
+        limits = asdict(self.limits)
+        del limits["upload_bytes"]                 # refuses uploads, changes nothing indexed
+        return {"analyzer": asdict(self.analyzer), "boilerplate": list(self.boilerplate), "limits": limits}
+
+    def difference(self, stored: object) -> str | None:
+        """Which part of the configuration differs from an index's stored `identity` (None: none)."""
+        mine = self.identity()
+        if not isinstance(stored, dict):
+            return "it was built without a stored configuration"
+        changed = [name for name in mine if stored.get(name) != mine[name]]
+        return f"its {', '.join(changed)} configuration changed" if changed else None
+
+    @classmethod
+    def of_identity(cls, stored: dict, corpus: Path, root: Path) -> "IndexConfig":
+        """The configuration an index was built with, from its stored `identity`."""
+        return cls(corpus=corpus, root=root, analyzer=AnalyzerOptions(**stored["analyzer"]),
+                   boilerplate=tuple(stored["boilerplate"]), limits=Limits(**stored["limits"]))
+
+    def make_analyzer(self) -> Analyzer:
+        return analyzer_for(self.analyzer)
 
 
-def boilerplate_patterns() -> tuple[str, ...] | None:
-    """Extra boilerplate regexes, one per line, from the file named by $BOILERPLATE_FILE."""
-    path = os.environ.get("BOILERPLATE_FILE")
-    if not path:
-        return None
-    from .sentences import DEFAULT_BOILERPLATE
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    extra = tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-    return DEFAULT_BOILERPLATE + extra
+@lru_cache(maxsize=8)
+def analyzer_for(options: AnalyzerOptions) -> Analyzer:
+    """One analyzer per options (an analyzer caches what it computed: share it)."""
+    return DEFAULT_ANALYZER if options == DEFAULT_ANALYZER.options else Analyzer(options)
+
+
+def boilerplate_lines(text: str) -> tuple[str, ...]:
+    """The patterns of a boilerplate file: one regex per line; blank lines and # comments skipped."""
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))

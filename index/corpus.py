@@ -29,11 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from .config import EXTENSIONS, MAX_TEXT_FILE_BYTES, Limits
 from .sentences import is_heading
 
-EXTENSIONS = (".txt", ".md", ".jsonl")
-MAX_TEXT_FILE_BYTES = 10 * 1024 * 1024      # an article over 10 MB is not an article
-MAX_JSONL_FILE_BYTES = 1024 * 1024 * 1024   # JSONL is streamed line by line
 MAX_JSONL_LINE_BYTES = MAX_TEXT_FILE_BYTES   # one line is one article
 FRONT_MATTER_KEYS = ("id", "title", "url", "published", "source")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -127,19 +125,19 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
-def read_corpus(root: Path) -> CorpusRead:
-    """All articles under root, deduplicated by text, with every problem reported."""
+def read_corpus(root: Path, limits: Limits = Limits()) -> CorpusRead:
+    """All articles under root, deduplicated by text (`text_hash`), with every problem reported."""
     result = CorpusRead()
-    seen_text: dict[str, str] = {}
+    seen_text: dict[int, str] = {}
     seen_ids: set[str] = set()
     for path in corpus_files(root, result.skipped):
         result.files += 1
         rel = path.relative_to(root).as_posix()
-        for item in read_file(path, rel):
+        for item in read_file(path, rel, limits):
             if isinstance(item, Skipped):
                 result.skipped.append(item)
                 continue
-            key = text_key(item.text[item.body_start:])
+            key = text_hash(item.text[item.body_start:])
             if key in seen_text:
                 result.skipped.append(Skipped(rel, f"same text as article {seen_text[key]} (indexed once)"))
                 continue
@@ -148,7 +146,7 @@ def read_corpus(root: Path) -> CorpusRead:
     return result
 
 
-def read_file(path: Path, rel: str) -> Iterator[Article | Skipped]:
+def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Article | Skipped]:
     """The articles of one file, or why it cannot be used.
 
     The size is checked before anything is read and the read is capped (a file that
@@ -156,7 +154,7 @@ def read_file(path: Path, rel: str) -> Iterator[Article | Skipped]:
     is never opened for a blocking or endless read; JSONL is streamed line by line.
     """
     is_jsonl = rel.lower().endswith(".jsonl")
-    limit = MAX_JSONL_FILE_BYTES if is_jsonl else MAX_TEXT_FILE_BYTES
+    limit = limits.jsonl_file_bytes if is_jsonl else limits.text_file_bytes
     try:
         fh = _open_regular(path)
     except OSError as exc:
@@ -171,7 +169,7 @@ def read_file(path: Path, rel: str) -> Iterator[Article | Skipped]:
             yield Skipped(rel, f"too large: {size} bytes (limit {limit})")
             return
         if is_jsonl:
-            yield from read_jsonl(fh, rel)
+            yield from read_jsonl(fh, rel, limits.text_file_bytes)
             return
         try:
             data = fh.read(limit + 1)
@@ -204,8 +202,8 @@ def _open_regular(path: Path) -> BinaryIO | None:
         raise
 
 
-def read_jsonl(fh: BinaryIO, rel: str) -> Iterator[Article | Skipped]:
-    """A JSONL file read one line at a time: memory holds one line, at most MAX_JSONL_LINE_BYTES.
+def read_jsonl(fh: BinaryIO, rel: str, line_bytes: int = MAX_JSONL_LINE_BYTES) -> Iterator[Article | Skipped]:
+    """A JSONL file read one line at a time: memory holds one line, at most `line_bytes`.
 
     A binary file (NUL bytes at its start) is skipped whole; a line that is too long, not
     UTF-8 or not JSON is reported with its number and the other lines are read.
@@ -217,15 +215,15 @@ def read_jsonl(fh: BinaryIO, rel: str) -> Iterator[Article | Skipped]:
             return
         fh.seek(0)
         number, offset, blank = 0, 0, True
-        while line := fh.readline(MAX_JSONL_LINE_BYTES + 1):
+        while line := fh.readline(line_bytes + 1):
             number += 1
             start, offset = offset, offset + len(line)
-            if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
+            if len(line) > line_bytes and not line.endswith(b"\n"):
                 while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
                     offset += len(rest)
                 offset += len(rest)
                 blank = False
-                yield Skipped(rel, f"line too long (over {MAX_JSONL_LINE_BYTES} bytes)", number)
+                yield Skipped(rel, f"line too long (over {line_bytes} bytes)", number)
                 continue
             if not line.strip():
                 continue
@@ -371,9 +369,11 @@ def title_from_path(rel: str) -> str:
     return re.sub(r"[_\s]+", " ", stem).strip() or stem
 
 
-def text_key(text: str) -> str:
-    """Identity of an article's text for de-duplication: whitespace-insensitive."""
-    return hashlib.sha1(" ".join(text.split()).encode()).hexdigest()
+def text_hash(text: str) -> int:
+    """What "the same text" means, for sentences and articles alike: equal up to case and
+    whitespace. A signed 64-bit hash (it is stored in the index's arrays and database)."""
+    digest = hashlib.blake2b(" ".join(text.casefold().split()).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _unique_id(article: Article, seen: set[str]) -> Article:

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, spelling, store
-from .analysis import DEFAULT_ANALYZER, Analyzer
+from . import spelling, store
+from .analysis import Analyzer
 from .build import Accumulator, BuildReport, accumulate, full_arrays, paragraph_field
-from .corpus import Article, CorpusError, fingerprint, read_corpus
+from .config import IndexConfig
+from .corpus import Article, CorpusError, fingerprint, read_corpus, text_hash
 from .hits import Hit, SearchResult
 from .postings import Field, Postings
 from .query import MAX_QUERY_CHARS, ParsedQuery, matches_phrase, parse_query
@@ -55,24 +56,23 @@ class IndexStats:
 class SearchIndex:
     """A loaded index generation: memory-mapped arrays, vocabulary, and the texts in SQLite."""
 
-    def __init__(self, root: Path, generation: Path, meta: dict, arrays: dict[str, np.ndarray],
-                 vocab: dict[str, int], texts: TextStore, params: RankingParams = DEFAULT_PARAMS,
-                 analyzer: Analyzer = DEFAULT_ANALYZER) -> None:
-        self.root = root
+    def __init__(self, config: IndexConfig, generation: Path, meta: dict, arrays: dict[str, np.ndarray],
+                 vocab: dict[str, int], texts: TextStore, params: RankingParams = DEFAULT_PARAMS) -> None:
+        self.config = config     # as built: articles added later are read and analysed the same way
+        self.root = config.root
         self.generation = generation
         self.meta = meta
         self.arrays = arrays
         self.vocab = vocab
         self.params = params
-        self.analyzer = analyzer
+        self.analyzer: Analyzer = config.make_analyzer()
         self.texts = texts
-        self.speller = spelling.Speller(vocab, analyzer, texts.words, params.typo, params.typo_expansions)
+        self.speller = spelling.Speller(vocab, self.analyzer, texts.words, params.typo, params.typo_expansions)
         self.ranker = _ranker(arrays, len(vocab), params)
 
     # ----- loading and building -------------------------------------------------
     @classmethod
-    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS,
-             analyzer: Analyzer = DEFAULT_ANALYZER) -> "SearchIndex":
+    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS) -> "SearchIndex":
         """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason)."""
         gen = store.current_generation(root)
         texts = TextStore(gen)
@@ -81,6 +81,8 @@ class SearchIndex:
             if meta.get("format_version") != store.FORMAT_VERSION:
                 raise store.IndexCorrupt(f"index format {meta.get('format_version')!r}, "
                                          f"this version reads {store.FORMAT_VERSION!r}")
+            config = _stored_config(meta, root)
+            analyzer = config.make_analyzer()
             if meta.get("analyzer_version") != analyzer.version:
                 raise store.IndexCorrupt(f"index built with analyzer {meta.get('analyzer_version')!r}, "
                                          f"current analyzer is {analyzer.version!r}")
@@ -88,7 +90,7 @@ class SearchIndex:
             arrays = store.load_arrays(gen)
             if len(arrays["sent_article"]) != meta.get("sentences"):
                 raise store.IndexCorrupt("sentence count does not match the metadata")
-            index = cls(root, gen, meta, arrays, vocab, texts, params, analyzer)
+            index = cls(config, gen, meta, arrays, vocab, texts, params)
         except BaseException:
             texts.close()
             raise
@@ -112,23 +114,23 @@ class SearchIndex:
 
     @classmethod
     def build(cls, corpus: Path, root: Path, progress: Progress | None = None,
-              params: RankingParams = DEFAULT_PARAMS, analyzer: Analyzer = DEFAULT_ANALYZER,
-              boilerplate: tuple[str, ...] | None = None,
+              params: RankingParams = DEFAULT_PARAMS, config: IndexConfig | None = None,
               workers: int | None = None) -> tuple["SearchIndex", BuildReport]:
-        """Read the corpus folder, write a new generation atomically, and load it.
+        """Read the corpus folder into a new generation of `root` (written atomically), and load it.
 
-        `workers` processes analyse the articles (default: one per core for a
-        corpus of some size; see `index.build.accumulate`); the index is the same
-        for any number."""
+        `config` says how articles are read and analysed (default `IndexConfig()`;
+        its folders are replaced by `corpus` and `root`). `workers` processes
+        analyse the articles (default: one per core for a corpus of some size;
+        see `index.build.accumulate`); the index is the same for any number."""
         started = time.perf_counter()
-        if boilerplate is None:
-            boilerplate = config.boilerplate_patterns()  # $BOILERPLATE_FILE adds patterns
+        config = (config or IndexConfig()).at(corpus, root)
+        analyzer = config.make_analyzer()
         stamp = fingerprint(corpus)
-        read = read_corpus(corpus)
+        read = read_corpus(corpus, config.limits)
         total = len(read.articles)
-        acc = accumulate(read.articles, analyzer, boilerplate,
+        acc = accumulate(read.articles, analyzer, config.boilerplate,
                          (lambda n: progress(n, total)) if progress else None, workers=workers)
-        meta = _meta(corpus, stamp, acc, analyzer, time.perf_counter() - started)
+        meta = _meta(config, stamp, acc, analyzer, time.perf_counter() - started)
         skipped = [(s.path, s.line, s.reason) for s in read.skipped]
 
         def fill(folder: Path) -> None:
@@ -142,7 +144,7 @@ class SearchIndex:
         store.write_generation(root, fill)
         report = BuildReport(acc.n_articles, acc.n_sentences, len(acc.vocab), read.files,
                              read.skipped, time.perf_counter() - started)
-        return cls.load(root, params, analyzer), report
+        return cls.load(root, params), report
 
     def add_articles(self, articles: list[Article], corpus: Path) -> tuple["SearchIndex", int]:
         """A new index with these articles appended (a delta: nothing else is re-analysed).
@@ -153,7 +155,7 @@ class SearchIndex:
         n_terms_before = len(self.vocab)
         acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
                           first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
-        accumulate(articles, self.analyzer, acc=acc, workers=1)
+        accumulate(articles, self.analyzer, self.config.boilerplate, acc=acc, workers=1)
         arrays = _extended_arrays(self.arrays, acc)
         meta = dict(self.meta)
         meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=len(acc.vocab),
@@ -165,20 +167,18 @@ class SearchIndex:
             store.extend_db(source_db, folder / store.DB_NAME, acc, meta, n_terms_before)
 
         store.write_generation(self.root, fill)
-        return SearchIndex.load(self.root, self.params, self.analyzer), acc.n_sentences - acc.first_sentence
+        return SearchIndex.load(self.root, self.params), acc.n_sentences - acc.first_sentence
 
     def find_article_text(self, body: str) -> str | None:
-        """The id of an indexed article whose body is this text, if any (uploads are not indexed twice)."""
-        key = " ".join(body.split())
-        for ext_id, text in self.texts.articles_sized(len(body) // 2, len(body) * 2 + 2000):
-            if " ".join(text.split()) == key:
-                return ext_id
-        return None
+        """The id of an indexed article whose body is the same text (`index.corpus.text_hash`), if any."""
+        return self.texts.article_with_hash(text_hash(body))
 
-    def stale_reason(self, corpus: Path) -> str | None:
-        """Why this index does not reflect `corpus` (None when it does)."""
+    def stale_reason(self, corpus: Path, config: IndexConfig | None = None) -> str | None:
+        """Why this index does not reflect `corpus` read with `config` (None when it does)."""
         if Path(self.meta.get("corpus", "")) != corpus.resolve():
             return f"it was built from {self.meta.get('corpus')}"
+        if config is not None and (changed := config.difference(self.meta.get("config"))):
+            return changed
         if self.meta.get("fingerprint") != fingerprint(corpus):
             return "the corpus changed since it was built"
         return None
@@ -330,6 +330,13 @@ def _same_question(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
+def _stored_config(meta: dict, root: Path) -> IndexConfig:
+    try:
+        return IndexConfig.of_identity(meta["config"], Path(meta["corpus"]), root)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise store.IndexCorrupt(f"index configuration unreadable: {exc!r}") from exc
+
+
 def _ranker(arrays: dict[str, np.ndarray], n_terms: int, params: RankingParams) -> Ranker:
     fields = {}
     for prefix, lengths in (("s", "sent_len"), ("p", "para_len"), ("t", "title_len")):
@@ -386,11 +393,12 @@ def _neighbour(rows: dict, sid: int, article: int, paragraph: int) -> str | None
     return row[7]
 
 
-def _meta(corpus: Path, stamp: str, acc: Accumulator, analyzer: Analyzer, seconds: float) -> dict:
+def _meta(config: IndexConfig, stamp: str, acc: Accumulator, analyzer: Analyzer, seconds: float) -> dict:
     return {
         "format_version": store.FORMAT_VERSION,
         "analyzer_version": analyzer.version,
-        "corpus": str(corpus.resolve()),
+        "config": config.identity(),
+        "corpus": str(config.corpus.resolve()),
         "fingerprint": stamp,
         "articles": acc.n_articles,
         "sentences": acc.n_sentences,
@@ -406,21 +414,24 @@ def log_stderr(message: str) -> None:
 
 def open_index(corpus: Path, root: Path, log: Callable[[str], None] = log_stderr,
                progress: Progress | None = None, params: RankingParams = DEFAULT_PARAMS,
-               analyzer: Analyzer = DEFAULT_ANALYZER) -> SearchIndex:
-    """Load the index, or build it first when missing, stale or unusable (saying why)."""
+               config: IndexConfig | None = None) -> SearchIndex:
+    """Load the index, or build it first when missing, stale or unusable (saying why).
+
+    Built with another `config` (default `IndexConfig()`) is stale too."""
+    config = (config or IndexConfig()).at(corpus, root)
     try:
-        index = SearchIndex.load(root, params, analyzer)
+        index = SearchIndex.load(root, params)
     except store.IndexMissing:
         log(f"No index at {root}; building it from {corpus} ...")
     except store.IndexCorrupt as exc:
         log(f"The index at {root} is unusable ({exc}); rebuilding it from {corpus} ...")
     else:
-        reason = index.stale_reason(corpus)
+        reason = index.stale_reason(corpus, config)
         if reason is None:
             return index
         index.close()
         log(f"The index at {root} is stale ({reason}); rebuilding it ...")
-    index, report = SearchIndex.build(corpus, root, progress, params, analyzer)
+    index, report = SearchIndex.build(corpus, root, progress, params, config)
     log(report.summary())
     return index
 

@@ -11,25 +11,18 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import EXTENSIONS, MAX_TEXT_FILE_BYTES, Article, Skipped, _bytes_problem, parse_jsonl, parse_text
+from .config import CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits
+from .corpus import Article, Skipped, _bytes_problem, parse_jsonl, parse_text
+from .store import fsync_dir, replace_durably, written_aside
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024   # what Telegram lets a bot download
-UPLOAD_DIR = "uploads"
-CHANNEL_DIR = "channels"
+__all__ = ["CHANNEL_DIR", "EXTENSIONS", "MAX_TEXT_FILE_BYTES", "MAX_UPLOAD_BYTES", "UPLOAD_DIR", "IngestError",
+           "safe_name", "parse_upload", "write_new", "replace_file", "post_markdown", "post_title"]
 
 
 class IngestError(Exception):
     """The file cannot be added; the message says why in words a user understands."""
-
-
-@dataclass(frozen=True, slots=True)
-class Saved:
-    path: Path
-    articles: list[Article]
 
 
 def safe_name(name: str) -> str:
@@ -43,15 +36,16 @@ def safe_name(name: str) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def parse_upload(name: str, data: bytes) -> list[Article]:
+def parse_upload(name: str, data: bytes, limits: Limits = Limits()) -> list[Article]:
     """The articles of an uploaded file, or IngestError naming the problem."""
     ext = os.path.splitext(name)[1].lower()
     if ext not in EXTENSIONS:
         raise IngestError(f"Unsupported file type {ext or '(none)'}: send .txt, .md or .jsonl.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise IngestError(f"The file is {len(data)} bytes; the limit is {MAX_UPLOAD_BYTES} bytes (20 MB).")
-    if ext != ".jsonl" and len(data) > MAX_TEXT_FILE_BYTES:
-        raise IngestError(f"An article file may be at most {MAX_TEXT_FILE_BYTES} bytes.")
+    if len(data) > limits.upload_bytes:
+        raise IngestError(f"The file is {len(data)} bytes; the limit is {limits.upload_bytes} bytes "
+                          f"({limits.upload_bytes / 2**20:g} MB).")
+    if ext != ".jsonl" and len(data) > limits.text_file_bytes:
+        raise IngestError(f"An article file may be at most {limits.text_file_bytes} bytes.")
     problem = _bytes_problem(data)
     if problem:
         raise IngestError(f"The file cannot be used: {problem}.")
@@ -71,12 +65,8 @@ def parse_upload(name: str, data: bytes) -> list[Article]:
 def write_new(folder: Path, name: str, data: bytes) -> Path:
     """Write `data` as a new file in folder under `name`, numbering the name on a clash."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".part-{uuid.uuid4().hex}"
+    tmp = written_aside(folder, data)
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         stem, ext = os.path.splitext(name)
         for n in range(1, 10_000):
             target = folder / (name if n == 1 else f"{stem}-{n}{ext}")
@@ -84,7 +74,7 @@ def write_new(folder: Path, name: str, data: bytes) -> Path:
                 os.link(tmp, target)   # fails if target exists: never overwrites
             except FileExistsError:
                 continue
-            _fsync_dir(folder)
+            fsync_dir(folder)
             return target
         raise IngestError("Too many files with this name.")
     finally:
@@ -94,27 +84,7 @@ def write_new(folder: Path, name: str, data: bytes) -> Path:
 def replace_file(path: Path, data: bytes) -> None:
     """Atomically replace one file's content (an edited channel post replaces its article)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".part-{uuid.uuid4().hex}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    replace_durably(path, data)
 
 
 def post_markdown(text: str, title: str, article_id: str, published: str | None,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import store
 from .build import BuildReport
+from .config import IndexConfig
 from .engine import SearchIndex, open_index
 from .hits import SearchResult
 from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, parse_upload, post_markdown, post_title,
@@ -51,9 +52,11 @@ class Added:
 
 
 class IndexService:
-    def __init__(self, corpus: Path, root: Path, search_processes: int = 0) -> None:
+    def __init__(self, corpus: Path, root: Path, search_processes: int = 0,
+                 config: IndexConfig | None = None) -> None:
         self.corpus = corpus
         self.root = root
+        self.config = (config or IndexConfig()).at(corpus, root)
         self.index: SearchIndex | None = None
         self.questions_answered = 0
         self._write = threading.Lock()
@@ -85,7 +88,7 @@ class IndexService:
     def start(self) -> SearchIndex:
         """Load the index, building it when missing, stale or unusable."""
         with self._write:
-            self.index = open_index(self.corpus, self.root, log=log.info)
+            self.index = open_index(self.corpus, self.root, log=log.info, config=self.config)
             if self.searchers is not None:
                 self.searchers.start()
             return self.index
@@ -104,7 +107,7 @@ class IndexService:
             raise Busy("A reindex is already running.")
         self._rebuilding = True
         try:
-            report = build_in_child(self.corpus, self.root)
+            report = build_in_child(self.corpus, self.root, self.config)
             if self.searchers is not None:
                 self.searchers.start()      # they load the new generation while this one does
             new = SearchIndex.load(self.root)
@@ -116,7 +119,7 @@ class IndexService:
 
     def add_upload(self, name: str, data: bytes) -> Added:
         """Validate, save under corpus/uploads/ and index an uploaded file."""
-        articles = parse_upload(safe_name(name), data)
+        articles = parse_upload(safe_name(name), data, self.config.limits)
         with self._write:
             index = self.current()
             for article in articles:
@@ -128,7 +131,7 @@ class IndexService:
                 path = write_new(self.corpus / UPLOAD_DIR, safe_name(name), data)
             except OSError as exc:           # disk full, read-only corpus folder: nothing was written
                 raise IngestError(f"The file could not be saved ({_why(exc)}); nothing was added.") from exc
-            articles = parse_upload(path.relative_to(self.corpus).as_posix(), data)
+            articles = parse_upload(path.relative_to(self.corpus).as_posix(), data, self.config.limits)
             try:
                 new, sentences = index.add_articles(articles, self.corpus)
             except (OSError, sqlite3.Error) as exc:     # the new generation could not be written
@@ -158,7 +161,7 @@ class IndexService:
             rel = path.relative_to(self.corpus).as_posix()
             try:
                 if existed or edited:
-                    new, report = SearchIndex.build(self.corpus, self.root)
+                    new, report = SearchIndex.build(self.corpus, self.root, config=self.config)
                     self.index = new
                     return Added(path, 1, report.sentences, [], time.perf_counter() - started)
                 articles = parse_upload(rel, data)
@@ -178,18 +181,18 @@ class IndexService:
 REBUILD_NICENESS = 10
 
 
-def build_in_child(corpus: Path, root: Path) -> BuildReport:
+def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None) -> BuildReport:
     """`SearchIndex.build` in a fresh ("spawn") child process: writes a new generation of `root`
     and switches CURRENT to it; the caller loads it. Errors are re-raised here."""
     context = multiprocessing.get_context("spawn")  # no fork of a process running threads
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_build_generation, corpus, root).result()
+        return pool.submit(_build_generation, corpus, root, config).result()
 
 
-def _build_generation(corpus: Path, root: Path) -> BuildReport:
+def _build_generation(corpus: Path, root: Path, config: IndexConfig | None) -> BuildReport:
     with contextlib.suppress(OSError, AttributeError):
         os.nice(REBUILD_NICENESS)
-    _, report = SearchIndex.build(corpus, root)
+    _, report = SearchIndex.build(corpus, root, config=config)
     return report
 
 

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .corpus import text_hash
 from .spelling import lexicon_counts
 
 if TYPE_CHECKING:
     from .build import Accumulator
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: articles.hash, the configuration in the metadata
 CURRENT = "CURRENT"
 DB_NAME = "index.sqlite"
 
@@ -37,7 +38,9 @@ SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL, title TEXT NOT NULL, path TEXT NOT NULL,
-    url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL, text TEXT NOT NULL);
+    url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL, text TEXT NOT NULL,
+    hash INTEGER NOT NULL);  -- index.corpus.text_hash of the body: uploads are not indexed twice
+CREATE INDEX articles_hash ON articles (hash);
 CREATE TABLE sentences (
     id INTEGER PRIMARY KEY, article INTEGER NOT NULL, paragraph INTEGER NOT NULL,
     idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, section TEXT);
@@ -93,15 +96,11 @@ def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
     try:
         fill(tmp)
         for path in tmp.iterdir():
-            _fsync_file(path)
+            fsync_file(path)
         final = root / f"gen-{uuid.uuid4().hex[:12]}"
         os.rename(tmp, final)
-        _fsync_dir(root)
-        pointer_tmp = root / f".{CURRENT}.{uuid.uuid4().hex}"
-        pointer_tmp.write_text(final.name + "\n", encoding="utf-8")
-        _fsync_file(pointer_tmp)
-        os.replace(pointer_tmp, root / CURRENT)
-        _fsync_dir(root)
+        fsync_dir(root)
+        replace_durably(root / CURRENT, (final.name + "\n").encode(), prefix=f".{CURRENT}.")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -121,7 +120,7 @@ def sweep(root: Path, keep: str) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -129,11 +128,39 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or link in this folder durable (where the platform can)."""
     try:
-        _fsync_file(path)
+        fsync_file(path)
     except OSError:
         pass
+
+
+def written_aside(folder: Path, data: bytes, prefix: str = ".part-") -> Path:
+    """`data` in a new hidden file of `folder`, on disk (fsynced): the first step of every atomic write.
+
+    Hidden names are never read as articles (`index.corpus`) and are swept as index leftovers.
+    """
+    tmp = folder / f"{prefix}{uuid.uuid4().hex}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def replace_durably(path: Path, data: bytes, prefix: str = ".part-") -> None:
+    """Replace `path`'s content atomically and durably: readers see the old or the new file, whole."""
+    tmp = written_aside(path.parent, data, prefix)
+    try:
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -142,12 +169,12 @@ def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
                 allow_pickle=False)
 
 
-def load_arrays(folder: Path, mmap: bool = True) -> dict[str, np.ndarray]:
+def load_arrays(folder: Path) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for name, dtype in ARRAYS.items():
         path = folder / f"{name}.npy"
         try:
-            arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise IndexCorrupt(f"array {name} unreadable: {exc}") from exc
         if arr.dtype != dtype or arr.ndim != 1:
@@ -226,7 +253,8 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, object]:
 def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_new_term: int = 0) -> None:
     """The metadata and what `acc` adds: articles, sentences, new terms, surface words."""
     write_meta(conn, meta)
-    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", acc.article_rows)
+    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     ((*row, text_hash(row[8][row[7]:])) for row in acc.article_rows))
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))

@@ -109,10 +109,10 @@ class TextStore:
         return [text for (text,) in self.db.execute(
             "SELECT substr(text, body_start + 1, ?) FROM articles ORDER BY id LIMIT ?", (chars, articles))]
 
-    def articles_sized(self, low: int, high: int) -> list[tuple[str, str]]:
-        """(ext_id, body) of the articles whose text length is in low..high."""
-        return [(ext_id, text[start:]) for ext_id, text, start in self.db.execute(
-            "SELECT ext_id, text, body_start FROM articles WHERE length(text) BETWEEN ? AND ?", (low, high))]
+    def article_with_hash(self, key: int) -> str | None:
+        """The id of an article whose body has this `index.corpus.text_hash`, if any."""
+        row = self.db.execute("SELECT ext_id FROM articles WHERE hash = ? LIMIT 1", (key,)).fetchone()
+        return row[0] if row else None
 
     def skipped(self) -> list[dict]:
         return [{"path": p, "line": l, "reason": r}

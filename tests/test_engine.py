@@ -9,7 +9,9 @@ import pytest
 
 from index import store
 from index.analysis import DEFAULT_ANALYZER
+from index.config import IndexConfig
 from index.engine import SearchIndex, open_index
+from index.service import IndexService
 from index.ranking import RankingParams
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -189,11 +191,52 @@ def test_example_question_names_a_speaker(seed: SearchIndex) -> None:
     assert seed.example_question() == "What did Lavrov say?"
 
 
-def test_boilerplate_file_adds_patterns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    patterns = tmp_path / "boilerplate.txt"
-    patterns.write_text("# one regex per line\n^PROMOTED CONTENT$\n", encoding="utf-8")
-    corpus = make_corpus(tmp_path / "c", {"a.txt": "Minsk talks began.\n\nPROMOTED CONTENT\n\nAdvertisement\n"})
-    monkeypatch.setenv("BOILERPLATE_FILE", str(patterns))
-    index, report = SearchIndex.build(corpus, tmp_path / "i")
+PROMO = "# one regex per line\n^Promoted by .*$\n"
+AD = "Promoted by Acme, the widget people."
+
+
+def promo_config(tmp_path: Path, patterns: str = PROMO) -> IndexConfig:
+    path = tmp_path / "boilerplate.txt"
+    path.write_text(patterns, encoding="utf-8")
+    return IndexConfig.from_env({"BOILERPLATE_FILE": str(path)})
+
+
+def test_boilerplate_file_adds_patterns(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", {"a.txt": f"Minsk talks began.\n\n{AD}\n\nAdvertisement\n"})
+    index, report = SearchIndex.build(corpus, tmp_path / "i", config=promo_config(tmp_path))
     assert report.sentences == 1
-    assert index.search("promoted content advertisement").hits == ()
+    assert index.search("promoted widget advertisement").hits == ()
+
+
+def test_uploads_are_split_with_the_boilerplate_the_index_was_built_with(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", {"a.txt": "Minsk talks began.\n"})
+    service = IndexService(corpus, tmp_path / "i", config=promo_config(tmp_path))
+    service.start()
+    added = service.add_upload("promo.txt", f"Talks resumed in Minsk.\n\n{AD}\n".encode())
+    assert added.sentences == 1
+    assert service.search("promoted widget").hits == ()
+    assert service.search("talks resumed").hits[0].text == "Talks resumed in Minsk."
+    # a reload (the search processes, the next start) keeps the configuration it was built with
+    assert SearchIndex.load(tmp_path / "i").config.boilerplate == service.config.boilerplate
+
+
+def test_changing_the_boilerplate_makes_the_index_stale(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", {"a.txt": f"Minsk talks began.\n\n{AD}\n"})
+    index, _ = SearchIndex.build(corpus, tmp_path / "i")
+    assert index.search("promoted widget").hits
+    config = promo_config(tmp_path)
+    assert index.stale_reason(corpus, IndexConfig()) is None
+    assert "boilerplate" in index.stale_reason(corpus, config)
+    messages: list[str] = []
+    index = open_index(corpus, tmp_path / "i", log=messages.append, config=config)
+    assert "stale" in messages[0] and "boilerplate" in messages[0]
+    assert index.search("promoted widget").hits == ()
+    assert index.stale_reason(corpus, config) is None
+    assert "boilerplate" in index.stale_reason(corpus, promo_config(tmp_path, "^Minsk talks.*$\n"))
+
+
+def test_the_same_upload_text_is_found_whatever_its_spacing_and_case(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", {"a.txt": "---\ntitle: Talks\n---\nMinsk talks began.\n\nThey ended.\n"})
+    index, _ = SearchIndex.build(corpus, tmp_path / "i")
+    assert index.find_article_text("minsk  talks began.\nThey   ended.") == "a"
+    assert index.find_article_text("Minsk talks began.") is None

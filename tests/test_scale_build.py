@@ -17,7 +17,7 @@ import pytest
 from index import build as build_mod
 from index import store
 from index.analysis import DEFAULT_ANALYZER
-from index.build import Accumulator, BuildWorkerError, accumulate, analyse_article, full_arrays
+from index.build import Accumulator, BuildWorkerError, accumulate, analyse_article, digest, full_arrays
 from index.corpus import read_corpus
 from index.engine import SearchIndex
 from index.postings import Postings, aggregate
@@ -89,12 +89,12 @@ def test_batching_does_not_change_the_accumulator(corpus: Path, monkeypatch: pyt
     articles = read_corpus(corpus).articles
     one_by_one = Accumulator()
     for article in articles:
-        one_by_one.add(analyse_article(article, DEFAULT_ANALYZER))
+        one_by_one.add_batch(digest([analyse_article(article, DEFAULT_ANALYZER)], one_by_one.words), [article])
     monkeypatch.setattr(build_mod, "BATCH_ARTICLES", 7)
     batched = accumulate(articles, DEFAULT_ANALYZER, workers=1)
     assert one_by_one.vocab == batched.vocab and one_by_one.new_terms == batched.new_terms
     assert one_by_one.words == batched.words
-    assert one_by_one.sentence_rows == batched.sentence_rows
+    assert list(one_by_one.iter_sentence_rows()) == list(batched.iter_sentence_rows())
     assert one_by_one.article_rows == batched.article_rows
     x, y = full_arrays(one_by_one), full_arrays(batched)
     assert all(np.array_equal(x[k], y[k]) for k in x)
