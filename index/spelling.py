@@ -28,14 +28,13 @@ length are looked at, through two necessary conditions evaluated in one
 vectorised numpy pass each: every edit removes at most one letter from either
 word's *set* of letters (a 32-bit mask per word, `np.bitwise_count`), and
 changes the letter *counts* by at most 2 in L1 norm (an insertion or deletion
-by 1, a swap by 0). The exact distance then runs on the survivors only, as a
-dynamic programme vectorised over all survivors of a bucket at once
-(`osa_distances`), dropping words as soon as a whole row exceeds the limit.
-The buckets are built lazily, on the first unknown word, since most questions
-have none. `bench/quality.py` measures lookups in a 300k-word lexicon
-(`bench/results/quality.md`; on the shared 2-core development machine,
-runs measured 1.2-1.9 ms median and 5-15 ms at the 95th percentile, depending
-on the load from other work).
+by 1, a swap by 0). The exact distance then runs on the survivors only:
+rapidfuzz's OSA distance with the limit as cut-off, one C++ call for all the
+survivors of a bucket (`rapidfuzz_distances`; it replaced a dynamic programme
+vectorised with numpy, which `bench/quality.py` runs beside it: the same
+words found, in less time). The buckets are built lazily, on the first
+unknown word, since most questions have none. `bench/quality.py` measures
+lookups in a 300k-word lexicon (`bench/results/quality.md`).
 
 Use
 ---
@@ -66,6 +65,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
 
 from .analysis import fold_case as fold  # casefold and strip accents, as the analyzer does
 
@@ -115,37 +116,6 @@ def max_edits(word: str) -> int:
     return 1 if n <= 5 else 2
 
 
-def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance of a and b, or ``limit + 1`` when it exceeds `limit`."""
-    if a == b:
-        return 0
-    la, lb = len(a), len(b)
-    if abs(la - lb) > limit:
-        return limit + 1
-    over = limit + 1
-    prev2: list[int] = []
-    prev = list(range(lb + 1))
-    for i in range(1, la + 1):
-        ca = a[i - 1]
-        cur = [i] + [0] * lb
-        best = i
-        for j in range(1, lb + 1):
-            v = prev[j - 1] + (ca != b[j - 1])
-            if prev[j] + 1 < v:
-                v = prev[j] + 1
-            if cur[j - 1] + 1 < v:
-                v = cur[j - 1] + 1
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == b[j - 1] and prev2[j - 2] + 1 < v:
-                v = prev2[j - 2] + 1
-            cur[j] = v
-            if v < best:
-                best = v
-        if best > limit:
-            return over
-        prev2, prev = prev, cur
-    return min(prev[lb], over)
-
-
 def _bucket(ch: str) -> int:
     o = ord(ch)
     return o - 97 if 97 <= o <= 122 else 26 + o % (_BUCKETS - 26)
@@ -165,10 +135,9 @@ def _letter_mask(counts: np.ndarray) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Bucket:
-    """Words of one length: their letters (codes), letter counts and letter-set masks."""
+    """Words of one length: their letter counts and letter-set masks."""
 
     words: list[str]
-    codes: np.ndarray   # (n, length) uint32 code points
     counts: np.ndarray  # (n, _BUCKETS) int16
     masks: np.ndarray   # (n,) uint32: bit i set when bucket i occurs
 
@@ -183,43 +152,20 @@ class _Bucket:
         counts = flat.reshape(len(words), _BUCKETS).astype(np.int16)
         masks = ((counts > 0).astype(np.uint32) << np.arange(_BUCKETS, dtype=np.uint32)).sum(
             axis=1, dtype=np.uint32)
-        return cls(words, codes, counts, masks)
+        return cls(words, counts, masks)
 
 
-def osa_distances(word: str, codes: np.ndarray, limit: int) -> np.ndarray:
-    """`osa_distance(word, w, limit)` for many words of one length at once (rows of `codes`).
+ExactDistances = Callable[[str, "_Bucket", np.ndarray, int], np.ndarray]
+"""The exact step of a lookup: (word, bucket, rows of the bucket that passed the filters, limit) ->
+their OSA distances, ``limit + 1`` for those beyond `limit`."""
 
-    Row by row of the dynamic programme, vectorised over the words; the
-    insertion term, which runs along the row, is a running minimum
-    (``cur[j] = j + min_{l<=j}(t[l] - l)``).
-    """
-    n_words, n = codes.shape
-    over = limit + 1
-    out = np.full(n_words, over, dtype=np.int64)
-    if n_words == 0:
-        return out
-    a = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-    alive = np.arange(n_words)
-    cols = np.arange(n + 1, dtype=np.int64)
-    prev = np.broadcast_to(cols, (n_words, n + 1)).copy()
-    prev2 = prev
-    for i in range(1, len(a) + 1):
-        sub = prev[:, :-1] + (codes != a[i - 1])
-        t = np.empty_like(prev)
-        t[:, 0] = i
-        np.minimum(sub, prev[:, 1:] + 1, out=t[:, 1:])
-        if i > 1 and n > 1:
-            swap = (codes[:, :-1] == a[i - 1]) & (codes[:, 1:] == a[i - 2])
-            t[:, 2:] = np.where(swap, np.minimum(t[:, 2:], prev2[:, :-2] + 1), t[:, 2:])
-        cur = np.minimum.accumulate(t - cols, axis=1) + cols
-        keep = cur.min(axis=1) <= limit
-        if not keep.all():
-            alive, codes, cur, prev = alive[keep], codes[keep], cur[keep], prev[keep]
-            if not len(alive):
-                return out
-        prev2, prev = prev, cur
-    out[alive] = np.minimum(prev[:, n], over)
-    return out
+
+def rapidfuzz_distances(word: str, bucket: "_Bucket", rows: np.ndarray, limit: int) -> np.ndarray:
+    """The exact distances by rapidfuzz's OSA (C++, one call for all the rows).
+
+    `bench/quality.py` holds this against the numpy dynamic programme it replaced."""
+    others = [bucket.words[i] for i in rows.tolist()]
+    return cdist([word], others, scorer=OSA.distance, score_cutoff=limit, dtype=np.int32)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +178,9 @@ class Candidate:
 class Lexicon:
     """Surface words with frequencies, searchable by edit distance (see the module docstring)."""
 
-    def __init__(self, counts: Mapping[str, int]) -> None:
+    def __init__(self, counts: Mapping[str, int], exact: "ExactDistances | None" = None) -> None:
         self.freq: dict[str, int] = {w: int(f) for w, f in counts.items() if len(w) >= MIN_WORD}
+        self._exact = exact or rapidfuzz_distances
         self._buckets: dict[int, _Bucket] | None = None
         self._lock = threading.Lock()
 
@@ -275,7 +222,7 @@ class Lexicon:
             sel = sel[l1 <= 2 * limit - abs(n - len(word))]
             if not len(sel):
                 continue
-            dist = osa_distances(word, bucket.codes[sel], limit)
+            dist = self._exact(word, bucket, sel, limit)
             for i, d in zip(sel.tolist(), dist.tolist()):
                 if 0 < d <= limit:
                     other = bucket.words[i]
@@ -347,6 +294,8 @@ def replace_words(text: str, replacements: list[tuple[UnknownWord, str]]) -> str
     return "".join(out)
 
 
+RECENT_LOOKUPS = 4096  # lexicon lookups a Speller remembers (then it starts afresh)
+
 Lookups = dict[UnknownWord, tuple[int, tuple[Candidate, ...]]]  # word -> (most asked, nearest found)
 
 
@@ -378,6 +327,9 @@ class Speller:
         self._words = words
         self._lexicon: Lexicon | None = None
         self._lock = threading.Lock()
+        # the same mistyped words come back (a question asked again, its next page, its
+        # "did you mean" button): a lookup costs milliseconds, a dict hit nothing
+        self._recent: dict[tuple[str, int], tuple[Candidate, ...]] = {}
 
     @property
     def lexicon(self) -> Lexicon:
@@ -395,7 +347,14 @@ class Speller:
     def _nearest(self, unknown: UnknownWord, most: int, looked_up: Lookups) -> tuple[Candidate, ...]:
         asked, found = looked_up.get(unknown, (0, ()))
         if asked < most:
-            found = tuple(self.lexicon.nearest(unknown.folded, most=most, keep=self._indexed))
+            key = (unknown.folded, most)
+            cached = self._recent.get(key)
+            if cached is None:
+                cached = tuple(self.lexicon.nearest(unknown.folded, most=most, keep=self._indexed))
+                if len(self._recent) >= RECENT_LOOKUPS:
+                    self._recent.clear()
+                self._recent[key] = cached
+            found = cached
             looked_up[unknown] = (most, found)
         return found[:most]
 

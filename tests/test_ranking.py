@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rapidfuzz.distance import OSA
 
 from index import spelling
 from index.bm25 import BM25Params, reference_model
@@ -94,7 +95,7 @@ def slow_weights(index: SearchIndex, question: str) -> dict[str, float]:
             continue
         word = spelling.fold(typed)
         limit = spelling.max_edits(word)
-        near = [(spelling.osa_distance(word, other, limit), -freq, other) for other, freq in lexicon.items()
+        near = [(OSA.distance(word, other, score_cutoff=limit), -freq, other) for other, freq in lexicon.items()
                 if any(t in vocab for t in an.analyze(other))]
         near = sorted(c for c in near if 0 < c[0] <= limit)
         best = [c for c in near if c[0] == near[0][0]][:p.typo_expansions] if near else []

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from index import spelling, store
 from index.corpus import Article
 from index.engine import SearchIndex
-from index.spelling import Lexicon, fold, max_edits, osa_distance, osa_distances
+from index.spelling import Lexicon, fold, max_edits
+from rapidfuzz.distance import OSA
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 words = st.text(alphabet="abcdeé", min_size=0, max_size=9)
@@ -36,17 +37,21 @@ def levenshtein_osa(a: str, b: str) -> int:
 
 @settings(max_examples=400, deadline=None)
 @given(words, words, st.integers(0, 3))
-def test_bounded_distance_is_osa_capped_at_limit_plus_one(a: str, b: str, limit: int) -> None:
-    assert osa_distance(a, b, limit) == min(levenshtein_osa(a, b), limit + 1)
+def test_the_library_distance_is_osa_capped_at_limit_plus_one(a: str, b: str, limit: int) -> None:
+    assert OSA.distance(a, b, score_cutoff=limit) == min(levenshtein_osa(a, b), limit + 1)
 
 
 @settings(max_examples=200, deadline=None)
 @given(words, st.lists(words, min_size=1, max_size=12), st.integers(1, 3))
-def test_vectorised_distance_equals_the_scalar_one(word: str, others: list[str], limit: int) -> None:
+def test_the_exact_step_on_a_bucket_is_the_capped_distance(word: str, others: list[str], limit: int) -> None:
     n = len(others[0])
-    same = [o for o in others if len(o) == n] or [others[0]]
-    codes = np.frombuffer("".join(same).encode("utf-32-le"), dtype=np.uint32).reshape(len(same), n)
-    assert osa_distances(word, codes, limit).tolist() == [osa_distance(word, o, limit) for o in same]
+    same = list(dict.fromkeys(o for o in others if len(o) == n)) or [others[0]]
+    if n == 0:
+        return
+    bucket = spelling._Bucket.of(same)
+    rows = np.arange(len(same))
+    assert spelling.rapidfuzz_distances(word, bucket, rows, limit).tolist() == \
+        [min(levenshtein_osa(word, o), limit + 1) for o in same]
 
 
 @settings(max_examples=150, deadline=None)
@@ -60,7 +65,7 @@ def test_lexicon_lookup_equals_brute_force(vocab: list[str], word: str, limit: i
 
 
 def test_a_swap_is_one_edit_and_short_words_are_never_corrected() -> None:
-    assert osa_distance("mediaiton", "mediation", 2) == 1
+    assert levenshtein_osa("mediaiton", "mediation") == 1
     assert (max_edits("the"), max_edits("plot"), max_edits("minsk"), max_edits("lavrof")) == (0, 1, 1, 2)
     lexicon = Lexicon({"the": 100, "mediation": 3, "median": 9, "lavrov": 2})
     assert lexicon.nearest("teh") == []
