@@ -430,102 +430,129 @@ def describe(p: RankingParams, options: AnalyzerOptions) -> str:
 # ---------------------------------------------------------------------------
 
 def run(squad: Path, out: Path, log: Callable[[str], None]) -> str:
+    """Every measurement in one run, then the report (written to `out` and returned)."""
     chosen = RankingParams()
-    options = AnalyzerOptions()
     questions = load_questions(squad)
-    counts = {s: sum(q.split == s for q in questions) for s in SPLITS}
+    m: dict = {"squad": squad, "chosen": chosen, "options": AnalyzerOptions(),
+               "counts": {s: sum(q.split == s for q in questions) for s in SPLITS}, "questions": questions}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = corpus_from_docs(squad, Path(tmp) / "corpus")
-        index, report = SearchIndex.build(corpus, Path(tmp) / "index", params=chosen)
-        log(report.summary())
-
+        index, m["report"] = SearchIndex.build(corpus, Path(tmp) / "index", params=chosen)
+        log(m["report"].summary())
         log("ours ...")
-        ours = evaluate(questions, product_searcher(index))
-
+        m["ours"] = evaluate(questions, product_searcher(index))
         log("reference (plain rank-bm25) ...")
-        sentences = indexed_sentences(index)
-        reference = Reference.build(sentences)
-        checked = reference.check(random.Random(0).sample(questions, min(REFERENCE_CHECK, len(questions))))
-        ref = evaluate(questions, reference.search)
-
+        reference = Reference.build(indexed_sentences(index))
+        m["checked"] = reference.check(random.Random(0).sample(questions, min(REFERENCE_CHECK, len(questions))))
+        m["ref"] = evaluate(questions, reference.search)
         log("question rate ...")
-        sample = random.Random(1).sample(questions, min(RATE_SAMPLE, len(questions)))
-        before_index = SearchIndex.load(index.root, BEFORE)
-        rates = question_rates({"now": lambda q: index.search(q, k=K),
-                                "before": lambda q: before_index.search(q, k=K)}, sample)
-        rate_now, rate_before = rates["now"], rates["before"]
-        load = os.getloadavg()[0]
-        rate_proximity = question_rates({"p": proximity_searcher(index, 1.5)}, sample[:RATE_SAMPLE // 8], 1)["p"]
-        before = evaluate(questions, product_searcher(before_index))
-
+        m.update(_rates(index, questions))
         log("ablation ...")
-        rows: list[tuple[str, dict[str, Scores]]] = []
-        for lever in ablations(chosen):
-            log(f"  {lever.name}")
-            if lever.options is not None:
-                root = Path(tmp) / f"index-{len(rows)}"
-                variant, _ = SearchIndex.build(corpus, root, params=chosen,
-                                               config=IndexConfig(analyzer=lever.options))
-            else:
-                variant = SearchIndex.load(index.root, lever.params or chosen)
-            search = proximity_searcher(variant, lever.proximity) if lever.proximity else product_searcher(variant)
-            rows.append((lever.name, evaluate(questions, search)))
-            variant.close()
-
+        m["rows"] = _ablation(corpus, Path(tmp), index, chosen, questions, log)
         log("typo experiment ...")
-        typo_text = {q.qid: perturb(q.question, q.qid, index.analyzer) for q in questions}
-        changed = sum(typo_text[q.qid] != q.question for q in questions)
-        unknown = sum(1 for q in questions if typo_text[q.qid] != q.question
-                      and _has_unknown_word(index, typo_text[q.qid]))
-        no_typo_index = SearchIndex.load(index.root, replace(chosen, typo=0.0))
-        typo_on = evaluate(questions, product_searcher(index), lambda q: typo_text[q.qid])
-        typo_off = evaluate(questions, product_searcher(no_typo_index), lambda q: typo_text[q.qid])
-        clean_off = dict(rows)["typo tolerance off"]
-        examples = [(q.question, typo_text[q.qid]) for q in questions
-                    if q.split == "holdout" and typo_text[q.qid] != q.question][:3]
-
+        m.update(_typo_experiment(index, chosen, questions))
         log("spelling lookup at 300k words ...")
-        from index.spelling import fold, unknown_words
+        m.update(_spelling(index, questions, m["typo_text"]))
+    m["seconds"] = time.perf_counter() - started
+    text = "\n".join(_head(m) + _ablation_section(m) + _typo_section(m) + _spelling_section(m) + _rate_section(m))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return text
 
-        typed = [fold(u.typed) for q in questions[:2000] for u in
-                 unknown_words(typo_text[q.qid], index.analyzer.analyze, index.vocab.__contains__)][:500]
-        speed = spelling_speed(index.lexicon.freq, typed)
-        squad_speed = spelling_speed(index.lexicon.freq, typed, size=0)
 
-    seconds = time.perf_counter() - started
-    lines = [
+def _rates(index: SearchIndex, questions: list[Question]) -> dict:
+    sample = random.Random(1).sample(questions, min(RATE_SAMPLE, len(questions)))
+    before_index = SearchIndex.load(index.root, BEFORE)
+    rates = question_rates({"now": lambda q: index.search(q, k=K),
+                            "before": lambda q: before_index.search(q, k=K)}, sample)
+    load = os.getloadavg()[0]
+    rate_proximity = question_rates({"p": proximity_searcher(index, 1.5)}, sample[:RATE_SAMPLE // 8], 1)["p"]
+    before = evaluate(questions, product_searcher(before_index))
+    return {"sample": sample, "rate_now": rates["now"], "rate_before": rates["before"], "load": load,
+            "rate_proximity": rate_proximity, "before": before}
+
+
+def _ablation(corpus: Path, tmp: Path, index: SearchIndex, chosen: RankingParams, questions: list[Question],
+              log: Callable[[str], None]) -> list[tuple[str, dict[str, Scores]]]:
+    rows: list[tuple[str, dict[str, Scores]]] = []
+    for lever in ablations(chosen):
+        log(f"  {lever.name}")
+        if lever.options is not None:
+            variant, _ = SearchIndex.build(corpus, tmp / f"index-{len(rows)}", params=chosen,
+                                           config=IndexConfig(analyzer=lever.options))
+        else:
+            variant = SearchIndex.load(index.root, lever.params or chosen)
+        search = proximity_searcher(variant, lever.proximity) if lever.proximity else product_searcher(variant)
+        rows.append((lever.name, evaluate(questions, search)))
+        variant.close()
+    return rows
+
+
+def _typo_experiment(index: SearchIndex, chosen: RankingParams, questions: list[Question]) -> dict:
+    typo_text = {q.qid: perturb(q.question, q.qid, index.analyzer) for q in questions}
+    no_typo_index = SearchIndex.load(index.root, replace(chosen, typo=0.0))
+    return {
+        "typo_text": typo_text,
+        "changed": sum(typo_text[q.qid] != q.question for q in questions),
+        "unknown": sum(1 for q in questions if typo_text[q.qid] != q.question
+                       and _has_unknown_word(index, typo_text[q.qid])),
+        "typo_on": evaluate(questions, product_searcher(index), lambda q: typo_text[q.qid]),
+        "typo_off": evaluate(questions, product_searcher(no_typo_index), lambda q: typo_text[q.qid]),
+        "examples": [(q.question, typo_text[q.qid]) for q in questions
+                     if q.split == "holdout" and typo_text[q.qid] != q.question][:3],
+    }
+
+
+def _spelling(index: SearchIndex, questions: list[Question], typo_text: dict[str, str]) -> dict:
+    from index.spelling import fold, unknown_words
+
+    typed = [fold(u.typed) for q in questions[:2000] for u in
+             unknown_words(typo_text[q.qid], index.analyzer.analyze, index.vocab.__contains__)][:500]
+    return {"speed": spelling_speed(index.lexicon.freq, typed),
+            "squad_speed": spelling_speed(index.lexicon.freq, typed, size=0), "squad_words": len(index.lexicon)}
+
+
+def _head(m: dict) -> list[str]:
+    report, counts = m["report"], m["counts"]
+    return [
         "# Search quality: SQuAD v1.1 dev, sentence retrieval (ReQA rule)",
         "",
         f"- Date: {dt.date.today().isoformat()}",
         f"- Machine: {machine_line()}",
         f"- Versions: {_versions()}",
         "- Command: `make bench-quality` (`.venv/bin/python bench/quality.py`)",
-        f"- Data: {squad} - {report.articles} paragraphs indexed as articles, {report.sentences} sentences "
+        f"- Data: {m['squad']} - {report.articles} paragraphs indexed as articles, {report.sentences} sentences "
         f"(our splitter), {counts['holdout']} holdout and {counts['tune']} tune questions; "
-        f"whole run {seconds:.0f} s.",
-        f"- Settings (the defaults, every one chosen on `tune`): {describe(chosen, options)}.",
+        f"whole run {m['seconds']:.0f} s.",
+        f"- Settings (the defaults, every one chosen on `tune`): {describe(m['chosen'], m['options'])}.",
         "",
         "## Result: ours vs plain rank-bm25, same sentences, same run",
         "",
         "| system | holdout R@1 | holdout R@5 | holdout R@10 | holdout MRR@10 "
         "| tune R@1 | tune R@5 | tune R@10 | tune MRR@10 |",
         "|---|---|---|---|---|---|---|---|---|",
-        _row("plain rank-bm25 (BM25Okapi defaults, lowercase \\w+ tokens)", ref),
-        _row("ours before issue 4 (sentence BM25 only, k1 1.5, b 0.75)", before),
-        _row("**ours (product search path)**", ours),
+        _row("plain rank-bm25 (BM25Okapi defaults, lowercase \\w+ tokens)", m["ref"]),
+        _row("ours before issue 4 (sentence BM25 only, k1 1.5, b 0.75)", m["before"]),
+        _row("**ours (product search path)**", m["ours"]),
         "",
         f"Reference: rank-bm25's BM25Okapi over the sentences our build produced (read back from the index), "
         f"scored with its formula from a token -> postings table rather than `get_scores`' per-document loop "
-        f"(for speed); on {checked} sampled questions the scores were checked equal to `get_scores` "
+        f"(for speed); on {m['checked']} sampled questions the scores were checked equal to `get_scores` "
         f"(rtol 1e-9). Ties by sentence order; zero scores are not hits.",
         "",
+    ]
+
+
+def _ablation_section(m: dict) -> list[str]:
+    ours = m["ours"]
+    return [
         "## Ablation: one lever at a time (R@1 and MRR@10, change vs ours in brackets)",
         "",
         "| lever | holdout R@1 | holdout MRR@10 | tune R@1 | tune MRR@10 |",
         "|---|---|---|---|---|",
         _delta("**ours (all levers as chosen)**", ours, ours),
-        *(_delta(name, res, ours) for name, res in rows),
+        *(_delta(name, res, ours) for name, res in m["rows"]),
         "",
         "Analyzer rows rebuild the index with that option; the others reload it with other ranking "
         "parameters. \"(dropped)\" rows switch on a lever that was measured on tune and not kept.",
@@ -540,19 +567,31 @@ def run(squad: Path, out: Path, log: Callable[[str], None]) -> str:
         "tune decides. The proximity bonus gains a few thousandths but must read and re-tokenise the top "
         "30 sentences of every question (see the question rate below), so it is not in the product.",
         "",
+    ]
+
+
+def _typo_section(m: dict) -> list[str]:
+    clean_off = dict(m["rows"])["typo tolerance off"]
+    return [
         "## Typo tolerance",
         "",
         f"Each question gets one deterministic typo (`perturb`, seed {TYPO_SEED}: swap, delete or replace one "
-        f"letter of one content word of 5+ letters): {changed} of {len(questions)} questions changed, "
-        f"{unknown} of them now hold a word that is not in the vocabulary (the others turned into another "
-        f"indexed word). For example: " + "; ".join(f"\"{b}\" (was \"{a}\")" for a, b in examples) + ".",
+        f"letter of one content word of 5+ letters): {m['changed']} of {len(m['questions'])} questions changed, "
+        f"{m['unknown']} of them now hold a word that is not in the vocabulary (the others turned into another "
+        f"indexed word). For example: " + "; ".join(f"\"{b}\" (was \"{a}\")" for a, b in m["examples"]) + ".",
         "",
         "| questions | typo tolerance | holdout R@1 | holdout MRR@10 | tune R@1 | tune MRR@10 |",
         "|---|---|---|---|---|---|",
         *(f"| {name} | {flag} | " + " | ".join(f"{res[s].r1:.3f} | {res[s].mrr10:.3f}" for s in SPLITS) + " |"
-          for name, flag, res in (("clean", "off", clean_off), ("clean", "on", ours),
-                                  ("with a typo", "off", typo_off), ("with a typo", "on", typo_on))),
+          for name, flag, res in (("clean", "off", clean_off), ("clean", "on", m["ours"]),
+                                  ("with a typo", "off", m["typo_off"]), ("with a typo", "on", m["typo_on"]))),
         "",
+    ]
+
+
+def _spelling_section(m: dict) -> list[str]:
+    speed, squad_speed = m["speed"], m["squad_speed"]
+    return [
         "## Spelling lookup speed",
         "",
         f"`Lexicon.near` (index/spelling.py) for {speed['lookups']} unknown words of the typo'd questions, "
@@ -568,27 +607,29 @@ def run(squad: Path, out: Path, log: Callable[[str], None]) -> str:
         "",
         f"Identical results (the same words at the same distances, in the same order) for "
         f"{speed['same']} of {speed['lookups']} words. Building the length buckets on first use took "
-        f"{speed['build_s']:.2f} s. On the SQuAD index itself ({len(index.lexicon):,} words): median "
+        f"{speed['build_s']:.2f} s. On the SQuAD index itself ({m['squad_words']:,} words): median "
         f"{squad_speed['rapidfuzz']['median_ms']:.2f} ms (numpy {squad_speed['numpy']['median_ms']:.2f} ms), "
         f"95th percentile {squad_speed['rapidfuzz']['p95_ms']:.2f} ms "
         f"(numpy {squad_speed['numpy']['p95_ms']:.2f} ms).",
         "",
+    ]
+
+
+def _rate_section(m: dict) -> list[str]:
+    rate_now, rate_before = m["rate_now"], m["rate_before"]
+    return [
         "## Question rate of the search path",
         "",
-        f"`SearchIndex.search(q, k=10)` over {len(sample)} sampled questions, one thread, best of 3 "
+        f"`SearchIndex.search(q, k=10)` over {len(m['sample'])} sampled questions, one thread, best of 3 "
         f"interleaved passes (after the quality runs, so caches are warm): "
         f"**{rate_now:.0f} questions/s** with the chosen settings, {rate_before:.0f} questions/s with the "
         f"settings before issue 4 on the same index (ratio {rate_before / rate_now:.2f}x). The dropped "
         f"phrase-proximity variant (which reads and re-tokenises the top 30 sentences) runs at "
-        f"{rate_proximity:.0f} questions/s ({RATE_SAMPLE // 8} of the sampled questions, one pass). "
-        f"Load average when measured: {load:.1f} on {os.cpu_count()} CPUs (other work shared the machine; "
+        f"{m['rate_proximity']:.0f} questions/s ({RATE_SAMPLE // 8} of the sampled questions, one pass). "
+        f"Load average when measured: {m['load']:.1f} on {os.cpu_count()} CPUs (other work shared the machine; "
         f"the ratio is the figure to read).",
         "",
     ]
-    text = "\n".join(lines)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return text
 
 
 def _has_unknown_word(index: SearchIndex, question: str) -> bool:
