@@ -2,7 +2,8 @@
 
 No Telegram here. The bot (and anything else) uses `SearchIndex`/`open_index`
 (or `index.service.IndexService` in a long-running process) and renders the
-`Hit` objects they return. Names are imported lazily so that using one
+`Hit` objects they return; `IndexConfig` says where the corpus and the index
+are and how articles are read. Names are imported lazily so that using one
 module (say `index.bm25` in a benchmark) does not load the rest.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 _EXPORTS = {
     "SearchIndex": "engine", "open_index": "engine",
     "ArticleRef": "hits", "Hit": "hits", "SearchResult": "hits",
+    "IndexConfig": "config",
 }
 
 

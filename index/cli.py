@@ -42,7 +42,8 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--corpus", type=Path, help="corpus folder (default $CORPUS_DIR or seeds/)")
         sp.add_argument("--index", type=Path, help="index folder (default $INDEX_PATH or .index/)")
 
-    b = sub.add_parser("build", help="build the index from the corpus folder")
+    b = sub.add_parser("build", help="build the index from the corpus folder "
+                                     "($BOILERPLATE_FILE: extra boilerplate regexes, one per line)")
     common(b)
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
     b.set_defaults(func=cmd_build)

@@ -78,3 +78,13 @@ def test_token_is_redacted_from_messages_args_and_tracebacks() -> None:
     out = formatter.format(record)
     assert REDACTED in out and TOKEN not in out and TOKEN.split(":")[1] not in out
     assert "https://api.telegram.org/bot" in out
+
+
+def test_boilerplate_file_reaches_the_index_configuration(tmp_path: Path) -> None:
+    patterns = tmp_path / "boilerplate.txt"
+    patterns.write_text("# ours\n^Promoted by .*$\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(f"BOILERPLATE_FILE={patterns}\n", encoding="utf-8")
+    s = load_settings({}, dotenv=tmp_path / ".env")
+    assert s.index_config.boilerplate[-1] == "^Promoted by .*$"
+    with pytest.raises(ConfigError, match="BOILERPLATE_FILE"):
+        load_settings({"BOILERPLATE_FILE": str(tmp_path / "missing.txt")}, dotenv=tmp_path / "none")
