@@ -71,6 +71,7 @@ class CorpusRead:
     articles: list[Article] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
+    hashes: list[int] = field(default_factory=list)  # `text_hash` of each article's body (the index stores it)
 
 
 class CorpusError(Exception):
@@ -143,6 +144,7 @@ def read_corpus(root: Path, limits: Limits = Limits()) -> CorpusRead:
                 continue
             seen_text[key] = item.id
             result.articles.append(_unique_id(item, seen_ids))
+            result.hashes.append(key)
     return result
 
 

@@ -138,7 +138,7 @@ class SearchIndex:
             # while this one writes the database: the two longest serial steps overlap
             with ThreadPoolExecutor(1) as pool:
                 arrays = pool.submit(full_arrays, acc)
-                store.write_db(folder / store.DB_NAME, acc, meta, skipped)
+                store.write_db(folder / store.DB_NAME, acc, meta, skipped, read.hashes)
                 store.save_arrays(folder, arrays.result())
 
         store.write_generation(root, fill)

@@ -18,7 +18,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -250,11 +250,16 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, object]:
         raise IndexCorrupt(f"index metadata unreadable: {exc}") from exc
 
 
-def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_new_term: int = 0) -> None:
-    """The metadata and what `acc` adds: articles, sentences, new terms, surface words."""
+def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_new_term: int = 0,
+               hashes: Sequence[int] | None = None) -> None:
+    """The metadata and what `acc` adds: articles, sentences, new terms, surface words.
+
+    `hashes` are the articles' `text_hash` when the caller has them (reading a corpus computes them)."""
     write_meta(conn, meta)
+    if hashes is None:
+        hashes = [text_hash(row[8][row[7]:]) for row in acc.article_rows]
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     ((*row, text_hash(row[8][row[7]:])) for row in acc.article_rows))
+                     ((*row, key) for row, key in zip(acc.article_rows, hashes, strict=True)))
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
@@ -263,11 +268,12 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
                      lexicon_counts(acc.words).items())
 
 
-def write_db(path: Path, acc: "Accumulator", meta: dict, skipped: Iterable[tuple]) -> None:
+def write_db(path: Path, acc: "Accumulator", meta: dict, skipped: Iterable[tuple],
+             hashes: Sequence[int] | None = None) -> None:
     """A new generation's database: every row of a full build."""
     conn = create_db(path)
     with conn:
-        write_rows(conn, acc, meta)
+        write_rows(conn, acc, meta, hashes=hashes)
         conn.executemany("INSERT INTO skipped VALUES (?, ?, ?)", skipped)
     conn.close()
 
