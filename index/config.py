@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis import DEFAULT_ANALYZER, Analyzer, AnalyzerOptions
 from .sentences import DEFAULT_BOILERPLATE
+
+if TYPE_CHECKING:
+    from .analysis import Analyzer, AnalyzerOptions
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT / "seeds"
@@ -47,7 +50,7 @@ class IndexConfig:
 
     corpus: Path = DEFAULT_CORPUS
     root: Path = DEFAULT_INDEX
-    analyzer: AnalyzerOptions = field(default_factory=AnalyzerOptions)
+    analyzer: "AnalyzerOptions" = field(default_factory=lambda: _options())
     boilerplate: tuple[str, ...] = DEFAULT_BOILERPLATE   # regexes of lines that are not article text
     limits: Limits = field(default_factory=Limits)
 
@@ -88,16 +91,24 @@ class IndexConfig:
     @classmethod
     def of_identity(cls, stored: dict, corpus: Path, root: Path) -> "IndexConfig":
         """The configuration an index was built with, from its stored `identity`."""
-        return cls(corpus=corpus, root=root, analyzer=AnalyzerOptions(**stored["analyzer"]),
+        return cls(corpus=corpus, root=root, analyzer=_options(**stored["analyzer"]),
                    boilerplate=tuple(stored["boilerplate"]), limits=Limits(**stored["limits"]))
 
-    def make_analyzer(self) -> Analyzer:
+    def make_analyzer(self) -> "Analyzer":
         return analyzer_for(self.analyzer)
 
 
+def _options(**values: object) -> "AnalyzerOptions":
+    from .analysis import AnalyzerOptions  # imported when needed: an upload writer never is
+
+    return AnalyzerOptions(**values)
+
+
 @lru_cache(maxsize=8)
-def analyzer_for(options: AnalyzerOptions) -> Analyzer:
+def analyzer_for(options: "AnalyzerOptions") -> "Analyzer":
     """One analyzer per options (an analyzer caches what it computed: share it)."""
+    from .analysis import DEFAULT_ANALYZER, Analyzer
+
     return DEFAULT_ANALYZER if options == DEFAULT_ANALYZER.options else Analyzer(options)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits
 from .corpus import Article, Skipped, _bytes_problem, parse_jsonl, parse_text
-from .store import fsync_dir, replace_durably, written_aside
+from .durable import fsync_dir, replace_durably, written_aside
 
 __all__ = ["CHANNEL_DIR", "EXTENSIONS", "MAX_TEXT_FILE_BYTES", "MAX_UPLOAD_BYTES", "UPLOAD_DIR", "IngestError",
            "safe_name", "parse_upload", "write_new", "replace_file", "post_markdown", "post_title"]

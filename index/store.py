@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .corpus import text_hash
+from .durable import fsync_dir, fsync_file, replace_durably
 from .spelling import lexicon_counts
 
 if TYPE_CHECKING:
@@ -118,49 +119,6 @@ def sweep(root: Path, keep: str) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or link in this folder durable (where the platform can)."""
-    try:
-        fsync_file(path)
-    except OSError:
-        pass
-
-
-def written_aside(folder: Path, data: bytes, prefix: str = ".part-") -> Path:
-    """`data` in a new hidden file of `folder`, on disk (fsynced): the first step of every atomic write.
-
-    Hidden names are never read as articles (`index.corpus`) and are swept as index leftovers.
-    """
-    tmp = folder / f"{prefix}{uuid.uuid4().hex}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def replace_durably(path: Path, data: bytes, prefix: str = ".part-") -> None:
-    """Replace `path`'s content atomically and durably: readers see the old or the new file, whole."""
-    tmp = written_aside(path.parent, data, prefix)
-    try:
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -58,6 +58,7 @@ import sys
 from pathlib import Path
 from index.ingest import write_new
 payload = "".join("Line %06d about the Minsk talks and sanctions.\\n" % i for i in range(40000)).encode()
+print("writing", flush=True)
 for n in range(1000):
     write_new(Path(sys.argv[1]), "upload.txt", payload)
 """
@@ -69,7 +70,8 @@ def test_killed_uploads_never_leave_a_truncated_article(tmp_path: Path) -> None:
     expected = "".join("Line %06d about the Minsk talks and sanctions.\n" % i for i in range(40000))  # ~2 MB
     rng = random.Random(2)
     for _ in range(RUNS):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(folder)], cwd=REPO)
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(folder)], cwd=REPO, stdout=subprocess.PIPE)
+        proc.stdout.readline()                  # imported (slow on a loaded machine): now it writes
         time.sleep(rng.uniform(0.1, 0.6))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
