@@ -54,7 +54,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 
 class Unit(NamedTuple):
@@ -84,7 +85,6 @@ class Layout(NamedTuple):
     para_article: np.ndarray  # article of each paragraph
     para_factor: np.ndarray   # float32 ``1 + k1 * norm`` of each paragraph (`plan`'s ratio bound)
     article_day: np.ndarray   # int32 day of each article (undated: the lowest int32); empty: no dates
-    sent_day: np.ndarray      # int32 day of each sentence's article (the heap's tie-break); empty: no dates
 
 
 class Weights(NamedTuple):
@@ -217,7 +217,7 @@ def served(ids, n, q, lay, wt, out):  # pragma: no cover - compiled
     (One loop over many sentences: a compiled call per sentence, which passes
     a dozen arrays, costs more than the arithmetic.)"""
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
-    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day, _ = lay
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
     alpha, beta, gamma = wt
     last = len(sent_para) - 1
     for i in range(n):
@@ -255,18 +255,37 @@ def candidates(ids, q, lay, out_ok):  # pragma: no cover - compiled
 # ---- 3. the best m ------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _worse(score_a, id_a, score_b, id_b, sent_day, by_date):  # pragma: no cover - compiled
-    """Whether a ranks below b: lower score; the same score and an older article (when the articles
-    have days); then a higher id. `by_date`: an older article first, then as without."""
-    if len(sent_day) and (by_date or score_a == score_b):
-        day_a = sent_day[id_a]
-        day_b = sent_day[id_b]
-        if day_a != day_b:
-            return day_a < day_b
-    if score_a != score_b:
-        return score_a < score_b
-    return id_a > id_b
+def _worse(score_a, id_a, score_b, id_b, key):  # pragma: no cover - compiled through the overload
+    """Whether a ranks below b in the rank order `key` names by its type (`_worse_order`)."""
+    raise NotImplementedError
+
+
+@overload(_worse, inline="always")
+def _worse_order(score_a, id_a, score_b, id_b, key):  # pragma: no cover - compiled
+    """One comparator per kind of order, chosen when numba compiles (so the heap without days costs
+    what it did before there were days). `key` None: lower score, or the same score and a higher id;
+    an array (each sentence's day): lower score, the same score and an older article, then a higher
+    id; a 1-tuple of that array, by date: an older article, the same day and a lower score, then a
+    higher id."""
+    if isinstance(key, types.NoneType):
+        def by_score(score_a, id_a, score_b, id_b, key):
+            return score_a < score_b or (score_a == score_b and id_a > id_b)
+        return by_score
+    if isinstance(key, types.Array):
+        def newer_first(score_a, id_a, score_b, id_b, key):
+            if score_a != score_b:
+                return score_a < score_b
+            if key[id_a] != key[id_b]:
+                return key[id_a] < key[id_b]
+            return id_a > id_b
+        return newer_first
+
+    def by_date(score_a, id_a, score_b, id_b, key):
+        days = key[0]
+        if days[id_a] != days[id_b]:
+            return days[id_a] < days[id_b]
+        return score_a < score_b or (score_a == score_b and id_a > id_b)
+    return by_date
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -276,7 +295,7 @@ def _swap(h_score, h_id, a, b):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _push(h_score, h_id, size, m, score, s, sent_day, by_date):  # pragma: no cover - compiled
+def _push(h_score, h_id, size, m, score, s, key):  # pragma: no cover - compiled
     """Offer one candidate to the bounded heap (root: the worst kept); returns the new size."""
     if size < m:
         j = size
@@ -284,31 +303,31 @@ def _push(h_score, h_id, size, m, score, s, sent_day, by_date):  # pragma: no co
         h_id[j] = s
         while j > 0:
             parent = (j - 1) // 2
-            if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent], sent_day, by_date):
+            if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent], key):
                 _swap(h_score, h_id, j, parent)
                 j = parent
             else:
                 break
         return size + 1
-    if not _worse(h_score[0], h_id[0], score, s, sent_day, by_date):
+    if not _worse(h_score[0], h_id[0], score, s, key):
         return size
     h_score[0] = score
     h_id[0] = s
-    _sift_down(h_score, h_id, size, 0, sent_day, by_date)
+    _sift_down(h_score, h_id, size, 0, key)
     return size
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(h_score, h_id, size, i, sent_day, by_date):  # pragma: no cover - compiled
+def _sift_down(h_score, h_id, size, i, key):  # pragma: no cover - compiled
     while True:
         left = 2 * i + 1
         if left >= size:
             return
         child = left
         right = left + 1
-        if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left], sent_day, by_date):
+        if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left], key):
             child = right
-        if _worse(h_score[child], h_id[child], h_score[i], h_id[i], sent_day, by_date):
+        if _worse(h_score[child], h_id[child], h_score[i], h_id[i], key):
             _swap(h_score, h_id, i, child)
             i = child
         else:
@@ -316,13 +335,13 @@ def _sift_down(h_score, h_id, size, i, sent_day, by_date):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True)
-def _heap_to_ranked(h_score, h_id, size, sent_day, by_date):  # pragma: no cover - compiled
+def _heap_to_ranked(h_score, h_id, size, key):  # pragma: no cover - compiled
     """Heap -> rank order, best first (repeatedly move the worst to the end)."""
     end = size
     while end > 1:
         end -= 1
         _swap(h_score, h_id, 0, end)
-        _sift_down(h_score, h_id, end, 0, sent_day, by_date)
+        _sift_down(h_score, h_id, end, 0, key)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -341,7 +360,7 @@ def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  
     if not 0 <= t < len(ptr) - 1:
         return 0
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
-    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day, _ = lay
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
     alpha, beta, gamma = wt
     _, _, own_after, ratio_after, title_bound = bounds
     visited, done, visit = visits
@@ -389,7 +408,7 @@ def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  #
     if not 0 <= t < len(ptr) - 1:
         return n
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
-    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day, _ = lay
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
     alpha, beta, gamma = wt
     _, _, own_after, ratio_after, _ = bounds
     visited, done, visit = visits
@@ -425,8 +444,8 @@ def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  #
 
 
 @njit(cache=True, nogil=True)
-def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: no cover - compiled
-    """The best `m` candidates in rank order (`_worse`) into the heap `h`; returns how many.
+def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf, key):  # pragma: no cover - compiled
+    """The best `m` candidates in the rank order `key` (`_worse`) into the heap `h`; returns how many.
 
     `bounds.order` lists the query's term ids rarest first. Term ``order[i]``
     adds to a sentence's score only through its paragraph (which holds what
@@ -456,7 +475,7 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: 
     """
     h_id, h_score = h
     buf_ids, buf_scores = buf
-    sent_day, by_date = lay[7], q[7]  # (Layout.sent_day, Question.by_date)
+    by_date = q[7]
     order, bound_after = bounds[0], bounds[1]
     size = 0
     for i in range(len(order)):
@@ -468,8 +487,8 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: 
         n = _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n)
         served(buf_ids, n, q, lay, wt, buf_scores)
         for k in range(n):
-            size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], sent_day, by_date)
-    _heap_to_ranked(h_score, h_id, size, sent_day, by_date)
+            size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], key)
+    _heap_to_ranked(h_score, h_id, size, key)
     return size
 
 

@@ -199,7 +199,7 @@ class Ranker:
             return ids[:0], scores[:0]
         t = self.tables
         kept = kernel.select(t.lists[1], t.lists[2], q, t.layout, t.weights, bounds, sc.visits(), m, (ids, scores),
-                             sc.buf)
+                             sc.buf, t.order_key(q[7]))  # (Question.by_date)
         return ids[:kept], scores[:kept]
 
     def _others(self, q: tuple, sid: int, by_date: bool) -> tuple[int, ...]:
@@ -361,10 +361,20 @@ class KernelTables:
 
     @cached_property
     def layout(self) -> tuple:
-        days = self.article_day
         return kernel.plain(kernel.Layout(self.sent_para, self.sent_article, self.para_start, self.article_start,
-                                          self.para_article, self.para_factor, days,
-                                          days[self.sent_article] if len(days) else days))
+                                          self.para_article, self.para_factor, self.article_day))
+
+    def order_key(self, by_date: bool) -> np.ndarray | tuple[np.ndarray] | None:
+        """`kernel.select`'s rank order: None without days, each sentence's day to break ties, or that
+        in a 1-tuple to order by date (`kernel._worse`)."""
+        if not len(self.article_day):
+            return None
+        return (self.sent_day,) if by_date else self.sent_day
+
+    @cached_property
+    def sent_day(self) -> np.ndarray:
+        """The day of each sentence's article (int32)."""
+        return self.article_day[self.sent_article]
 
     @cached_property
     def term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -456,11 +466,9 @@ class _Scratch:
                  by_date: bool) -> tuple:
         """The question's state for the kernel (a plain `kernel.Question`): the accumulators with the
         fields' constant parts, the filters, the order."""
-        unit = kernel.Unit
-        return kernel.plain(kernel.Question(unit(self.s[0], self.s[1], float(offs[0])),
-                                            unit(self.p[0], self.p[1], float(offs[1])),
-                                            unit(self.t[0], self.t[1], float(offs[2])), self.excluded, gen,
-                                            allow_s, allow_a, bool(by_date)))
+        # (built plain, field by field as `kernel.Question` and `kernel.Unit` list them: once per question)
+        return ((self.s[0], self.s[1], float(offs[0])), (self.p[0], self.p[1], float(offs[1])),
+                (self.t[0], self.t[1], float(offs[2])), self.excluded, gen, allow_s, allow_a, bool(by_date))
 
 
 def _allow_mask(mask: np.ndarray | None, n: int, name: str, unit: str) -> np.ndarray:
