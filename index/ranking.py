@@ -44,6 +44,18 @@ sentences that can still reach the page) serves every question without a
 quoted phrase; `score` + `exclude` + `require` + `page` (numpy, every
 candidate) serves phrases, whose candidates are filtered by their text, and
 is the reference `tests/test_kernel.py` holds the kernel to, bit for bit.
+Both end in `index.collect` (the best m, identical texts collapsed, widened
+until the page is full).
+
+Options that change which sentences compete and in what order, never their
+scores (both paths, keyword-only): ``allow_articles`` / ``allow_sentences``
+(uint8 or bool per article / sentence, 0 = not a candidate; a filtered-out
+sentence still lends its score to its neighbours) on `Ranker.top` and
+`Ranker.score`, applied inside the ranking so pages, totals and match counts
+are exact; ``Ranker(article_day=...)`` (int32 days since 1970-01-01 per
+article, `UNDATED` for none) breaks score ties by the newer article; and
+``by_date=True`` on `Ranker.top` / `Ranker.page` orders the candidates newest
+article first, then by score and id (undated last; totals unchanged).
 """
 from __future__ import annotations
 
