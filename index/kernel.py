@@ -242,14 +242,14 @@ def candidates(ids, q, lay, out_ok):  # pragma: no cover - compiled
     passes the filters."""
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
     sent_article = lay[1]
-    for i in range(len(ids)):
+    for i in range(len(ids)):  # (a few duplicates per hit: the hot loops write the same test out)
         s = ids[i]
-        out_ok[i] = False
-        if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
-            continue
-        if (len(allow_s) and allow_s[s] == 0) or (len(allow_a) and allow_a[sent_article[s]] == 0):
-            continue
-        out_ok[i] = True
+        ok = _own(acc_s, stamp_s, off_s, s, gen) > 0.0 and excluded[s] != gen
+        if ok and len(allow_s):
+            ok = allow_s[s] != 0
+        if ok and len(allow_a):
+            ok = allow_a[sent_article[s]] != 0
+        out_ok[i] = ok
 
 
 # ---- 3. the best m ------------------------------------------------------------------------
@@ -354,24 +354,15 @@ def _beaten(bound, day, worst_score, worst_day, by_date):  # pragma: no cover - 
 
 
 @njit(cache=True, nogil=True)
-def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  # pragma: no cover - compiled
-    """Sentences of the paragraphs holding term t (`order[i]`) that `select` must score, into `buf.ids`."""
-    ptr, docs = p_lists
-    if not 0 <= t < len(ptr) - 1:
-        return 0
+def _from_paragraphs(docs, q, lay, wt, cut, title_bound, visits, out):  # pragma: no cover - compiled
+    """Sentences of the paragraphs `docs` (of the term `select` visits) it must score, into `out`."""
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
     sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
     alpha, beta, gamma = wt
-    _, _, own_after, ratio_after, title_bound = bounds
+    full, near, own_bound, ratio, worst, worst_day = cut
     visited, done, visit = visits
-    near = 1.0 + 2.0 * alpha
-    own_bound = own_after[i]
-    ratio = ratio_after[i] * (1.0 + 1e-6)  # float32 weights: a wider margin
-    worst = h[1][0] if full else 0.0  # (the worst kept: constant while a term's candidates are gathered)
-    worst_day = article_day[sent_article[h[0][0]]] if full and by_date else 0
-    out = buf[0]
     n = 0
-    for j in range(ptr[t], ptr[t + 1]):
+    for j in range(len(docs)):
         u = docs[j]
         if done[u] == visit:
             continue
@@ -402,23 +393,15 @@ def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  
 
 
 @njit(cache=True, nogil=True)
-def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  # pragma: no cover - compiled
-    """Then the sentences of the articles whose title holds term t, not yet seen; returns the new count."""
-    ptr, docs = t_lists
-    if not 0 <= t < len(ptr) - 1:
-        return n
+def _from_titles(docs, q, lay, wt, cut, visits, out, n):  # pragma: no cover - compiled
+    """Then the sentences of the articles `docs` (whose title holds the term), not yet seen; returns the
+    new count."""
     (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
     sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
     alpha, beta, gamma = wt
-    _, _, own_after, ratio_after, _ = bounds
+    full, near, own_bound, ratio, worst, worst_day = cut
     visited, done, visit = visits
-    near = 1.0 + 2.0 * alpha
-    own_bound = own_after[i]
-    ratio = ratio_after[i] * (1.0 + 1e-6)
-    worst = h[1][0] if full else 0.0
-    worst_day = article_day[sent_article[h[0][0]]] if full and by_date else 0
-    out = buf[0]
-    for j in range(ptr[t], ptr[t + 1]):
+    for j in range(len(docs)):
         a = docs[j]
         if len(allow_a) and allow_a[a] == 0:
             continue
@@ -475,16 +458,24 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf, key):  # pra
     """
     h_id, h_score = h
     buf_ids, buf_scores = buf
-    by_date = q[7]
-    order, bound_after = bounds[0], bounds[1]
+    (p_ptr, p_docs), (t_ptr, t_docs) = p_lists, t_lists
+    by_date, sent_article, article_day = q[7], lay[1], lay[6]  # (Question.by_date; Layout.sent_article, .article_day)
+    order, bound_after, own_after, ratio_after, title_bound = bounds
+    near = 1.0 + 2.0 * wt[0]  # (Weights.neighbour)
     size = 0
     for i in range(len(order)):
         if size == m and not by_date and bound_after[i] < h_score[0]:
             break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
         t = order[i]
         full = size == m
-        n = _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf)
-        n = _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n)
+        # what a candidate must beat: the worst kept (constant while a term's candidates are gathered)
+        cut = (full, near, own_after[i], ratio_after[i] * (1.0 + 1e-6),  # float32 weights: a wider margin
+               h_score[0] if full else 0.0, article_day[sent_article[h_id[0]]] if full and by_date else 0)
+        n = 0
+        if 0 <= t < len(p_ptr) - 1:
+            n = _from_paragraphs(p_docs[p_ptr[t]:p_ptr[t + 1]], q, lay, wt, cut, title_bound, visits, buf_ids)
+        if 0 <= t < len(t_ptr) - 1:
+            n = _from_titles(t_docs[t_ptr[t]:t_ptr[t + 1]], q, lay, wt, cut, visits, buf_ids, n)
         served(buf_ids, n, q, lay, wt, buf_scores)
         for k in range(n):
             size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], key)
