@@ -36,20 +36,26 @@ candidates inside the ranking, so pages and totals stay exact; and with each
 article's day (`Layout.article_day`) equal scores rank the newer article
 first, or, by date, the newest article comes first whatever its score.
 
-The arrays travel in named tuples (numba compiles attribute access on them
-to plain loads, so they cost nothing): `Unit` per field (accumulator,
-stamps, constant part), `Question` (the three units, the exclusion stamps and
-the question's number), `Layout` (where each sentence sits), `Weights` (the
-model's field weights), `TermStats` (per-term tables), `Bounds` (the plan),
-`Lists` (a field's postings), `Visits` (`select`'s stamps) and `Ranks` (ids
-with their scores: the heap, the buffer).
+The arrays travel in tuples laid out by the named tuples below: `Unit` per
+field (accumulator, stamps, constant part), `Question` (the three units, the
+exclusion stamps, the question's number, its filters and order), `Layout`
+(where each sentence sits), `Weights` (the model's field weights),
+`TermStats` (per-term tables), `Bounds` (the plan), `Lists` (a field's
+postings), `Visits` (`select`'s stamps) and `Ranks` (ids with their scores:
+the heap, the buffer). Measured costs decide how: numba types a plain tuple
+of arrays at the call in C but a named one in Python (~10 us a call), and a
+named tuple built or read inside compiled code made the loops several times
+slower; so callers build the named tuples and pass them `plain(...)`, and
+each function unpacks its tuples into local arrays in the field order above
+before any loop (the inlined helpers take arrays).
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 
 class Unit(NamedTuple):
@@ -128,6 +134,11 @@ class Ranks(NamedTuple):
     scores: np.ndarray  # float64
 
 
+def plain(value: tuple) -> tuple:
+    """A named tuple, nested ones too, as the plain tuple the entry points take (module docstring)."""
+    return tuple(plain(v) if isinstance(v, tuple) else v for v in value)
+
+
 # ---- 1. postings into dense accumulators ----------------------------------------------
 
 
@@ -136,7 +147,7 @@ def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pr
     """Add ``count * weight`` of every posting of `terms` into `acc`; returns how many units it touched.
 
     The touched units are listed in `touched` only when `record` (`count_matches` needs them)."""
-    ptr, docs = lists.ptr, lists.docs
+    ptr, docs = lists
     n = 0
     n_terms = len(ptr) - 1
     for i in range(len(terms)):
@@ -158,41 +169,26 @@ def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pr
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _own(u, s, gen):  # pragma: no cover - compiled
+def _own(acc, stamp, off, s, gen):  # pragma: no cover - compiled
     """A sentence's own score S, or 0 when it is no candidate (as `Field.score` + `keep`)."""
-    if u.stamp[s] != gen:
+    if stamp[s] != gen:
         return 0.0
-    v = u.acc[s] + u.off
+    v = acc[s] + off
     return v if v > 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _part(u, x, gen):  # pragma: no cover - compiled
+def _part(acc, stamp, off, x, gen):  # pragma: no cover - compiled
     """A paragraph's or title's score, 0 where it holds no query term."""
-    return u.acc[x] + u.off if u.stamp[x] == gen else 0.0
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _allowed(q, lay, s):  # pragma: no cover - compiled
-    """Whether the question's filters let sentence s be a hit (no filter: yes)."""
-    return ((len(q.allow_s) == 0 or q.allow_s[s] != 0)
-            and (len(q.allow_a) == 0 or q.allow_a[lay.sent_article[s]] != 0))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _candidate(q, lay, s):  # pragma: no cover - compiled
-    """Whether sentence s is a remaining candidate: it matches (S > 0), holds no excluded word and
-    passes the filters."""
-    u = q.s
-    return (u.stamp[s] == q.gen and q.excluded[s] != q.gen and u.acc[s] + u.off > 0.0
-            and _allowed(q, lay, s))
+    return acc[x] + off if stamp[x] == gen else 0.0
 
 
 @njit(cache=True, nogil=True)
 def exclude(lists, terms, q, lay):  # pragma: no cover - compiled
     """Stamp the sentences holding an excluded word; returns how many of them are candidates."""
-    ptr, docs = lists.ptr, lists.docs
-    excluded, gen = q.excluded, q.gen
+    ptr, docs = lists
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_article = lay[1]  # (Layout.sent_article)
     n_terms = len(ptr) - 1
     hit = 0
     for i in range(len(terms)):
@@ -203,8 +199,11 @@ def exclude(lists, terms, q, lay):  # pragma: no cover - compiled
             d = docs[j]
             if excluded[d] != gen:
                 excluded[d] = gen
-                if _own(q.s, d, gen) > 0.0 and _allowed(q, lay, d):
-                    hit += 1
+                if _own(acc_s, stamp_s, off_s, d, gen) <= 0.0:
+                    continue
+                if (len(allow_s) and allow_s[d] == 0) or (len(allow_a) and allow_a[sent_article[d]] == 0):
+                    continue  # filtered out (the filter tests are written out where used: module docstring)
+                hit += 1
     return hit
 
 
@@ -217,193 +216,219 @@ def served(ids, n, q, lay, wt, out):  # pragma: no cover - compiled
 
     (One loop over many sentences: a compiled call per sentence, which passes
     a dozen arrays, costs more than the arithmetic.)"""
-    sent_para = lay.sent_para
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
+    alpha, beta, gamma = wt
     last = len(sent_para) - 1
-    gen = q.gen
     for i in range(n):
         s = ids[i]
         para = sent_para[s]
         prev = 0.0
         nxt = 0.0
         if s > 0 and sent_para[s - 1] == para:
-            prev = _own(q.s, s - 1, gen)
+            prev = _own(acc_s, stamp_s, off_s, s - 1, gen)
         if s < last and sent_para[s + 1] == para:
-            nxt = _own(q.s, s + 1, gen)
-        total = q.s.acc[s] + q.s.off
-        total += wt.neighbour * (prev + nxt)
-        total += wt.paragraph * _part(q.p, para, gen)
-        total += wt.title * _part(q.t, lay.sent_article[s], gen)
+            nxt = _own(acc_s, stamp_s, off_s, s + 1, gen)
+        total = acc_s[s] + off_s
+        total += alpha * (prev + nxt)
+        total += beta * _part(acc_p, stamp_p, off_p, para, gen)
+        total += gamma * _part(acc_t, stamp_t, off_t, sent_article[s], gen)
         out[i] = total
 
 
 @njit(cache=True, nogil=True)
 def candidates(ids, q, lay, out_ok):  # pragma: no cover - compiled
-    """Whether each of `ids` is a remaining candidate (`_candidate`)."""
-    for i in range(len(ids)):
-        out_ok[i] = _candidate(q, lay, ids[i])
+    """Whether each of `ids` is a remaining candidate: it matches (S > 0), holds no excluded word and
+    passes the filters."""
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_article = lay[1]
+    for i in range(len(ids)):  # (a few duplicates per hit: the hot loops write the same test out)
+        s = ids[i]
+        ok = _own(acc_s, stamp_s, off_s, s, gen) > 0.0 and excluded[s] != gen
+        if ok and len(allow_s):
+            ok = allow_s[s] != 0
+        if ok and len(allow_a):
+            ok = allow_a[sent_article[s]] != 0
+        out_ok[i] = ok
 
 
 # ---- 3. the best m ------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _day(lay, s):  # pragma: no cover - compiled
-    return lay.article_day[lay.sent_article[s]]
+def _worse(score_a, id_a, score_b, id_b, key):  # pragma: no cover - compiled through the overload
+    """Whether a ranks below b in the rank order `key` names by its type (`_worse_order`)."""
+    raise NotImplementedError
+
+
+@overload(_worse, inline="always")
+def _worse_order(score_a, id_a, score_b, id_b, key):  # pragma: no cover - compiled
+    """One comparator per kind of order, chosen when numba compiles (so the heap without days costs
+    what it did before there were days). `key` None: lower score, or the same score and a higher id;
+    an array (each sentence's day): lower score, the same score and an older article, then a higher
+    id; a 1-tuple of that array, by date: an older article, the same day and a lower score, then a
+    higher id."""
+    if isinstance(key, types.NoneType):
+        def by_score(score_a, id_a, score_b, id_b, key):
+            return score_a < score_b or (score_a == score_b and id_a > id_b)
+        return by_score
+    if isinstance(key, types.Array):
+        def newer_first(score_a, id_a, score_b, id_b, key):
+            if score_a != score_b:
+                return score_a < score_b
+            if key[id_a] != key[id_b]:
+                return key[id_a] < key[id_b]
+            return id_a > id_b
+        return newer_first
+
+    def by_date(score_a, id_a, score_b, id_b, key):
+        days = key[0]
+        if days[id_a] != days[id_b]:
+            return days[id_a] < days[id_b]
+        return score_a < score_b or (score_a == score_b and id_a > id_b)
+    return by_date
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _worse(score_a, id_a, score_b, id_b, lay, by_date):  # pragma: no cover - compiled
-    """Whether a ranks below b: lower score; the same score and an older article (when the articles
-    have days); then a higher id. `by_date`: an older article first, then as without."""
-    if len(lay.article_day) and (by_date or score_a == score_b):
-        day_a = _day(lay, id_a)
-        day_b = _day(lay, id_b)
-        if day_a != day_b:
-            return day_a < day_b
-    if score_a != score_b:
-        return score_a < score_b
-    return id_a > id_b
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _swap(h, a, b):  # pragma: no cover - compiled
-    h.scores[a], h.scores[b] = h.scores[b], h.scores[a]
-    h.ids[a], h.ids[b] = h.ids[b], h.ids[a]
+def _swap(h_score, h_id, a, b):  # pragma: no cover - compiled
+    h_score[a], h_score[b] = h_score[b], h_score[a]
+    h_id[a], h_id[b] = h_id[b], h_id[a]
 
 
 @njit(cache=True, nogil=True)
-def _push(h, size, m, score, s, lay, by_date):  # pragma: no cover - compiled
-    """Offer one candidate to the bounded heap `h` (root: the worst kept); returns the new size."""
+def _push(h_score, h_id, size, m, score, s, key):  # pragma: no cover - compiled
+    """Offer one candidate to the bounded heap (root: the worst kept); returns the new size."""
     if size < m:
         j = size
-        h.scores[j] = score
-        h.ids[j] = s
+        h_score[j] = score
+        h_id[j] = s
         while j > 0:
             parent = (j - 1) // 2
-            if _worse(h.scores[j], h.ids[j], h.scores[parent], h.ids[parent], lay, by_date):
-                _swap(h, j, parent)
+            if _worse(h_score[j], h_id[j], h_score[parent], h_id[parent], key):
+                _swap(h_score, h_id, j, parent)
                 j = parent
             else:
                 break
         return size + 1
-    if not _worse(h.scores[0], h.ids[0], score, s, lay, by_date):
+    if not _worse(h_score[0], h_id[0], score, s, key):
         return size
-    h.scores[0] = score
-    h.ids[0] = s
-    _sift_down(h, size, 0, lay, by_date)
+    h_score[0] = score
+    h_id[0] = s
+    _sift_down(h_score, h_id, size, 0, key)
     return size
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(h, size, i, lay, by_date):  # pragma: no cover - compiled
+def _sift_down(h_score, h_id, size, i, key):  # pragma: no cover - compiled
     while True:
         left = 2 * i + 1
         if left >= size:
             return
         child = left
         right = left + 1
-        if right < size and _worse(h.scores[right], h.ids[right], h.scores[left], h.ids[left], lay, by_date):
+        if right < size and _worse(h_score[right], h_id[right], h_score[left], h_id[left], key):
             child = right
-        if _worse(h.scores[child], h.ids[child], h.scores[i], h.ids[i], lay, by_date):
-            _swap(h, i, child)
+        if _worse(h_score[child], h_id[child], h_score[i], h_id[i], key):
+            _swap(h_score, h_id, i, child)
             i = child
         else:
             return
 
 
 @njit(cache=True, nogil=True)
-def _heap_to_ranked(h, size, lay, by_date):  # pragma: no cover - compiled
+def _heap_to_ranked(h_score, h_id, size, key):  # pragma: no cover - compiled
     """Heap -> rank order, best first (repeatedly move the worst to the end)."""
     end = size
     while end > 1:
         end -= 1
-        _swap(h, 0, end)
-        _sift_down(h, end, 0, lay, by_date)
+        _swap(h_score, h_id, 0, end)
+        _sift_down(h_score, h_id, end, 0, key)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _beaten(bound, day, q, lay, h):  # pragma: no cover - compiled
+def _beaten(bound, day, worst_score, worst_day, by_date):  # pragma: no cover - compiled
     """Whether a sentence scoring at most `bound` (plus a margin over rounding) ranks below the worst
     kept; `by_date`: its article's `day` decides first."""
-    if q.by_date:
-        worst = _day(lay, h.ids[0])
-        if day != worst:
-            return day < worst
-    return bound * (1.0 + 1e-9) + 1e-12 < h.scores[0]
+    if by_date and day != worst_day:
+        return day < worst_day
+    return bound * (1.0 + 1e-9) + 1e-12 < worst_score
 
 
 @njit(cache=True, nogil=True)
-def _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf):  # pragma: no cover - compiled
-    """Sentences of the paragraphs holding term t (`order[i]`) that `select` must score, into `buf.ids`."""
+def _from_paragraphs(docs, q, lay, wt, cut, title_bound, visits, out):  # pragma: no cover - compiled
+    """Sentences of the paragraphs `docs` (of the term `select` visits) it must score, into `out`."""
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
+    alpha, beta, gamma = wt
+    full, near, own_bound, ratio, worst, worst_day = cut
+    visited, done, visit = visits
     n = 0
-    if not 0 <= t < len(p_lists.ptr) - 1:
-        return 0
-    near = 1.0 + 2.0 * wt.neighbour
-    beta = wt.paragraph
-    own_bound = bounds.own_after[i]
-    ratio = bounds.ratio_after[i] * (1.0 + 1e-6)  # float32 weights: a wider margin
-    done, visited, visit = visits.done, visits.visited, visits.visit
-    for j in range(p_lists.ptr[t], p_lists.ptr[t + 1]):
-        u = p_lists.docs[j]
+    for j in range(len(docs)):
+        u = docs[j]
         if done[u] == visit:
             continue
         done[u] = visit
-        if len(q.allow_a) and q.allow_a[lay.para_article[u]] == 0:
+        if len(allow_a) and allow_a[para_article[u]] == 0:
             continue  # filtered out: its sentences are no candidates
         if full:
             # P(u) is exact (every term was accumulated); the title first by its bound
-            pv = q.p.acc[u] + q.p.off if beta > 0.0 else 0.0
-            ob = min(own_bound, near * ratio * lay.para_factor[u] * pv)
-            day = lay.article_day[lay.para_article[u]] if q.by_date else 0
-            if _beaten(ob + beta * pv + bounds.title_bound, day, q, lay, h):
+            pv = acc_p[u] + off_p if beta > 0.0 else 0.0
+            ob = min(own_bound, near * ratio * para_factor[u] * pv)
+            day = article_day[para_article[u]] if by_date else 0
+            if _beaten(ob + beta * pv + title_bound, day, worst, worst_day, by_date):
                 continue
-            if _beaten(ob + beta * pv + wt.title * _part(q.t, lay.para_article[u], q.gen), day, q, lay, h):
+            tv = _part(acc_t, stamp_t, off_t, para_article[u], gen)
+            if _beaten(ob + beta * pv + gamma * tv, day, worst, worst_day, by_date):
                 continue
-        for s in range(lay.para_start[u], lay.para_start[u + 1]):
+        for s in range(para_start[u], para_start[u + 1]):
             if visited[s] == visit:
                 continue
             visited[s] = visit
-            if _candidate(q, lay, s):
-                buf.ids[n] = s
-                n += 1
+            if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
+                continue
+            if (len(allow_s) and allow_s[s] == 0) or (len(allow_a) and allow_a[sent_article[s]] == 0):
+                continue
+            out[n] = s
+            n += 1
     return n
 
 
 @njit(cache=True, nogil=True)
-def _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n):  # pragma: no cover - compiled
-    """Then the sentences of the articles whose title holds term t, not yet seen; returns the new count."""
-    if not 0 <= t < len(t_lists.ptr) - 1:
-        return n
-    near = 1.0 + 2.0 * wt.neighbour
-    beta = wt.paragraph
-    own_bound = bounds.own_after[i]
-    ratio = bounds.ratio_after[i] * (1.0 + 1e-6)
-    done, visited, visit = visits.done, visits.visited, visits.visit
-    for j in range(t_lists.ptr[t], t_lists.ptr[t + 1]):
-        a = t_lists.docs[j]
-        if len(q.allow_a) and q.allow_a[a] == 0:
+def _from_titles(docs, q, lay, wt, cut, visits, out, n):  # pragma: no cover - compiled
+    """Then the sentences of the articles `docs` (whose title holds the term), not yet seen; returns the
+    new count."""
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_para, sent_article, para_start, art_start, para_article, para_factor, article_day = lay
+    alpha, beta, gamma = wt
+    full, near, own_bound, ratio, worst, worst_day = cut
+    visited, done, visit = visits
+    for j in range(len(docs)):
+        a = docs[j]
+        if len(allow_a) and allow_a[a] == 0:
             continue
-        tv = _part(q.t, a, q.gen)
-        day = lay.article_day[a] if q.by_date else 0
-        for s in range(lay.art_start[a], lay.art_start[a + 1]):
-            para = lay.sent_para[s]
+        tv = _part(acc_t, stamp_t, off_t, a, gen)
+        day = article_day[a] if by_date else 0
+        for s in range(art_start[a], art_start[a + 1]):
+            para = sent_para[s]
             if visited[s] == visit or done[para] == visit:
                 continue
             visited[s] = visit
             if full:
-                pv = _part(q.p, para, q.gen)
-                ob = min(own_bound, near * ratio * lay.para_factor[para] * pv)
-                if _beaten(ob + beta * pv + wt.title * tv, day, q, lay, h):
+                pv = _part(acc_p, stamp_p, off_p, para, gen)
+                ob = min(own_bound, near * ratio * para_factor[para] * pv)
+                if _beaten(ob + beta * pv + gamma * tv, day, worst, worst_day, by_date):
                     continue
-            if _candidate(q, lay, s):
-                buf.ids[n] = s
-                n += 1
+            if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
+                continue
+            if (len(allow_s) and allow_s[s] == 0) or (len(allow_a) and allow_a[sent_article[s]] == 0):
+                continue
+            out[n] = s
+            n += 1
     return n
 
 
 @njit(cache=True, nogil=True)
-def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: no cover - compiled
-    """The best `m` candidates in rank order (`_worse`) into the heap `h`; returns how many.
+def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf, key):  # pragma: no cover - compiled
+    """The best `m` candidates in the rank order `key` (`_worse`) into the heap `h`; returns how many.
 
     `bounds.order` lists the query's term ids rarest first. Term ``order[i]``
     adds to a sentence's score only through its paragraph (which holds what
@@ -431,19 +456,30 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf):  # pragma: 
     score, so nothing stops early, and a paragraph is cut when its article is
     older than the worst kept's, or as old and its bound below it.
     """
+    h_id, h_score = h
+    buf_ids, buf_scores = buf
+    (p_ptr, p_docs), (t_ptr, t_docs) = p_lists, t_lists
+    by_date, sent_article, article_day = q[7], lay[1], lay[6]  # (Question.by_date; Layout.sent_article, .article_day)
+    order, bound_after, own_after, ratio_after, title_bound = bounds
+    near = 1.0 + 2.0 * wt[0]  # (Weights.neighbour)
     size = 0
-    order = bounds.order
     for i in range(len(order)):
-        if size == m and not q.by_date and bounds.bound_after[i] < h.scores[0]:
+        if size == m and not by_date and bound_after[i] < h_score[0]:
             break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
         t = order[i]
         full = size == m
-        n = _from_paragraphs(t, p_lists, q, lay, wt, bounds, i, visits, full, h, buf)
-        n = _from_titles(t, t_lists, q, lay, wt, bounds, i, visits, full, h, buf, n)
-        served(buf.ids, n, q, lay, wt, buf.scores)
+        # what a candidate must beat: the worst kept (constant while a term's candidates are gathered)
+        cut = (full, near, own_after[i], ratio_after[i] * (1.0 + 1e-6),  # float32 weights: a wider margin
+               h_score[0] if full else 0.0, article_day[sent_article[h_id[0]]] if full and by_date else 0)
+        n = 0
+        if 0 <= t < len(p_ptr) - 1:
+            n = _from_paragraphs(p_docs[p_ptr[t]:p_ptr[t + 1]], q, lay, wt, cut, title_bound, visits, buf_ids)
+        if 0 <= t < len(t_ptr) - 1:
+            n = _from_titles(t_docs[t_ptr[t]:t_ptr[t + 1]], q, lay, wt, cut, visits, buf_ids, n)
+        served(buf_ids, n, q, lay, wt, buf_scores)
         for k in range(n):
-            size = _push(h, size, m, buf.scores[k], buf.ids[k], lay, q.by_date)
-    _heap_to_ranked(h, size, lay, q.by_date)
+            size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], key)
+    _heap_to_ranked(h_score, h_id, size, key)
     return size
 
 
@@ -453,11 +489,16 @@ def count_matches(touched_s, n_s, q, lay, all_positive):  # pragma: no cover - c
     and offset is positive and there are no filters."""
     if all_positive:
         return n_s
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_article = lay[1]
     matched = 0
     for i in range(n_s):
         s = touched_s[i]
-        if q.s.acc[s] + q.s.off > 0.0 and _allowed(q, lay, s):
-            matched += 1
+        if acc_s[s] + off_s <= 0.0:
+            continue
+        if (len(allow_s) and allow_s[s] == 0) or (len(allow_a) and allow_a[sent_article[s]] == 0):
+            continue
+        matched += 1
     return matched
 
 
@@ -466,12 +507,17 @@ def distinct_texts(remaining, members, q, lay, sent_hash, buf):  # pragma: no co
     """`remaining` candidates hold how many distinct texts (`Duplicates.count_distinct`).
 
     Only sentences whose text occurs more than once (`members`) can repeat one."""
+    (acc_s, stamp_s, off_s), (acc_p, stamp_p, off_p), (acc_t, stamp_t, off_t), excluded, gen, allow_s, allow_a, by_date = q
+    sent_article = lay[1]
     twins = 0
     for i in range(len(members)):
         s = members[i]
-        if _candidate(q, lay, s):
-            buf[twins] = sent_hash[s]
-            twins += 1
+        if stamp_s[s] != gen or excluded[s] == gen or acc_s[s] + off_s <= 0.0:
+            continue
+        if (len(allow_s) and allow_s[s] == 0) or (len(allow_a) and allow_a[sent_article[s]] == 0):
+            continue
+        buf[twins] = sent_hash[s]
+        twins += 1
     if twins == 0:
         return remaining
     hashes = np.sort(buf[:twins])
@@ -499,7 +545,10 @@ def tally(s_lists, out_terms, q, lay, touched_s, n_touched, all_positive, member
 def _distinct_terms(terms, counts, stats, wt, order, weight, offs):  # pragma: no cover - compiled
     """The distinct valid terms into `order` (weights summed into `weight`), in question order; the
     fields' constant parts into `offs`; returns how many."""
-    n_terms = len(stats.df)
+    df, s_const, p_const, t_const, _, _, _, _, _, _ = stats
+    _, paragraph, title = wt
+    use_p, use_t = paragraph != 0.0, title != 0.0
+    n_terms = len(df)
     off_s = 0.0
     off_p = 0.0
     off_t = 0.0
@@ -509,11 +558,11 @@ def _distinct_terms(terms, counts, stats, wt, order, weight, offs):  # pragma: n
         if t < 0 or t >= n_terms:
             continue
         c = counts[i]
-        off_s += stats.s_const[t] * c
-        if wt.paragraph != 0.0:
-            off_p += stats.p_const[t] * c
-        if wt.title != 0.0:
-            off_t += stats.t_const[t] * c
+        off_s += s_const[t] * c
+        if use_p:
+            off_p += p_const[t] * c
+        if use_t:
+            off_t += t_const[t] * c
         j = 0
         while j < n and order[j] != t:
             j += 1
@@ -567,18 +616,18 @@ def plan(terms, counts, stats, wt, out, offs):  # pragma: no cover - compiled
     of paragraph u scores at most ``max idf_S / idf_P * (1 + k1 * norm_P(u)) *
     P(u)`` over the terms u can hold (those from position i on); else +inf.
     """
-    order = out.order
+    order, bound_after, own_after, ratio_after, _ = out
     weight = np.zeros(len(terms))
     n = _distinct_terms(terms, counts, stats, wt, order, weight, offs)
-    _rarest_first(order, weight, n, stats.df)
-    negative = min(wt.neighbour, wt.paragraph, wt.title, offs[0], offs[1], offs[2]) < 0.0
+    _rarest_first(order, weight, n, stats[0])  # (TermStats.df)
+    negative = min(wt[0], wt[1], wt[2], offs[0], offs[1], offs[2]) < 0.0
     for i in range(n):
         if weight[i] < 0.0:
             negative = True
     if negative:
-        out.bound_after[:n + 1] = np.inf
-        out.own_after[:n + 1] = np.inf
-        out.ratio_after[:n + 1] = np.inf
+        bound_after[:n + 1] = np.inf
+        own_after[:n + 1] = np.inf
+        ratio_after[:n + 1] = np.inf
         return n, np.inf
     return n, _bounds(order, weight, n, stats, wt, out, offs)
 
@@ -586,8 +635,9 @@ def plan(terms, counts, stats, wt, out, offs):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _bounds(order, weight, n, stats, wt, out, offs):  # pragma: no cover - compiled
     """`plan`'s bounds from each position on (last to first); returns the title bound."""
-    bound_after, own_after, ratio_after = out.bound_after, out.own_after, out.ratio_after
-    alpha, beta, gamma = wt.neighbour, wt.paragraph, wt.title
+    _, bound_after, own_after, ratio_after, _ = out
+    _, _, _, _, mx_s, mx_p, mx_t, idf_s, idf_p, saturating = stats
+    alpha, beta, gamma = wt
     off_s, off_p, off_t = offs[0], offs[1], offs[2]
     near = 1.0 + 2.0 * alpha
     margin = 1.0 + 1e-9
@@ -597,21 +647,21 @@ def _bounds(order, weight, n, stats, wt, out, offs):  # pragma: no cover - compi
     bound_after[n] = all_sum * margin + 1e-12
     ratio_after[n] = np.inf
     title_sum = off_t
-    saturating = stats.saturating and beta > 0.0 and off_s == 0.0 and off_p == 0.0 and off_t == 0.0
+    saturating = saturating and beta > 0.0 and off_s == 0.0 and off_p == 0.0 and off_t == 0.0
     ratio = -np.inf
     for i in range(n - 1, -1, -1):
         t = order[i]
         c = weight[i]
         if saturating:
-            r = stats.idf_s[t] / stats.idf_p[t] if stats.idf_p[t] > 0.0 and stats.idf_s[t] >= 0.0 else np.inf
+            r = idf_s[t] / idf_p[t] if idf_p[t] > 0.0 and idf_s[t] >= 0.0 else np.inf
             ratio = max(ratio, r)
             ratio_after[i] = ratio
         else:
             ratio_after[i] = np.inf
-        own = c * stats.mx_s[t] * near
+        own = c * mx_s[t] * near
         own_sum += own
-        all_sum += own + c * (beta * stats.mx_p[t] + gamma * stats.mx_t[t])
-        title_sum += c * stats.mx_t[t]
+        all_sum += own + c * (beta * mx_p[t] + gamma * mx_t[t])
+        title_sum += c * mx_t[t]
         own_after[i] = own_sum * margin
         bound_after[i] = all_sum * margin + 1e-12
     return gamma * title_sum * margin

@@ -44,6 +44,18 @@ sentences that can still reach the page) serves every question without a
 quoted phrase; `score` + `exclude` + `require` + `page` (numpy, every
 candidate) serves phrases, whose candidates are filtered by their text, and
 is the reference `tests/test_kernel.py` holds the kernel to, bit for bit.
+Both end in `index.collect` (the best m, identical texts collapsed, widened
+until the page is full).
+
+Options that change which sentences compete and in what order, never their
+scores (both paths, keyword-only): ``allow_articles`` / ``allow_sentences``
+(uint8 or bool per article / sentence, 0 = not a candidate; a filtered-out
+sentence still lends its score to its neighbours) on `Ranker.top` and
+`Ranker.score`, applied inside the ranking so pages, totals and match counts
+are exact; ``Ranker(article_day=...)`` (int32 days since 1970-01-01 per
+article, `UNDATED` for none) breaks score ties by the newer article; and
+``by_date=True`` on `Ranker.top` / `Ranker.page` orders the candidates newest
+article first, then by score and id (undated last; totals unchanged).
 """
 from __future__ import annotations
 
@@ -146,14 +158,16 @@ class Ranker:
                         and not len(allow_s) and not len(allow_a))
         n_touched = self._accumulate(sc, gen, term_ids, counts, not all_positive)
         bounds, offs = self._plan(term_ids, counts)
-        q = sc.question(gen, offs, allow_s, allow_a, by_date and self.article_day is not None)
+        by_date = by_date and self.article_day is not None
+        q = sc.question(gen, offs, allow_s, allow_a, by_date)
         matched, remaining, distinct = kernel.tally(
             tables.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, tables.layout, sc.s[2],
             n_touched, all_positive, self.duplicates.sorted_members, self.sent_hash, sc.twins)
         need = offset + k
         ids, scores, groups = widen(lambda m: self._select(sc, q, bounds, m, remaining), self.sent_hash,
                                     need, need + TOP_SLACK, remaining)
-        return assemble(ids, scores, groups, offset, k, lambda sid: self._others(q, sid), distinct), int(matched)
+        return (assemble(ids, scores, groups, offset, k, lambda sid: self._others(q, sid, by_date), distinct),
+                int(matched))
 
     def _accumulate(self, sc: "_Scratch", gen: int, term_ids: np.ndarray, counts: np.ndarray,
                     record: bool) -> int:
@@ -166,7 +180,7 @@ class Ranker:
         s_lists, p_lists, t_lists = self.tables.lists
         use_p, use_t = bool(self.params.paragraph), bool(self.params.title)
         aside = None
-        if use_p and _postings_of(p_lists.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
+        if use_p and _postings_of(self.paragraphs.postings.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
             aside = _helper().submit(kernel.accumulate, p_lists, self.paragraphs.weights, term_ids, counts,
                                      *sc.p, False, gen)
         try:
@@ -180,26 +194,27 @@ class Ranker:
                 aside.result()
         return n_touched
 
-    def _plan(self, term_ids: np.ndarray, counts: np.ndarray) -> tuple[kernel.Bounds, np.ndarray]:
-        """The terms' visiting order and bounds (`kernel.plan`), and the fields' constant parts."""
+    def _plan(self, term_ids: np.ndarray, counts: np.ndarray) -> tuple[tuple, np.ndarray]:
+        """The terms' visiting order and bounds (a plain `kernel.Bounds`), and the fields' constant parts."""
         nt = len(term_ids)
         out = kernel.Bounds(np.empty(nt + 1, np.int64), np.empty(nt + 1), np.empty(nt + 1), np.empty(nt + 1), 0.0)
         offs = np.zeros(3)
-        n, title_bound = kernel.plan(term_ids, counts, self.tables.stats, self.tables.weights, out, offs)
-        return kernel.Bounds(out.order[:n], out.bound_after[:n + 1], out.own_after[:n + 1],
-                             out.ratio_after[:n + 1], float(title_bound)), offs
+        n, title_bound = kernel.plan(term_ids, counts, self.tables.stats, self.tables.weights, tuple(out), offs)
+        return (out.order[:n], out.bound_after[:n + 1], out.own_after[:n + 1], out.ratio_after[:n + 1],
+                float(title_bound)), offs
 
-    def _select(self, sc: "_Scratch", q: kernel.Question, bounds: kernel.Bounds, m: int,
+    def _select(self, sc: "_Scratch", q: tuple, bounds: tuple, m: int,
                 remaining: int) -> tuple[np.ndarray, np.ndarray]:
         """The best `m` candidates, best first (`kernel.select`)."""
-        heap = kernel.Ranks(np.empty(m, np.int64), np.empty(m, np.float64))
+        ids, scores = np.empty(m, np.int64), np.empty(m, np.float64)
         if not remaining:
-            return heap.ids[:0], heap.scores[:0]
+            return ids[:0], scores[:0]
         t = self.tables
-        kept = kernel.select(t.lists[1], t.lists[2], q, t.layout, t.weights, bounds, sc.visits(), m, heap, sc.buf)
-        return heap.ids[:kept], heap.scores[:kept]
+        kept = kernel.select(t.lists[1], t.lists[2], q, t.layout, t.weights, bounds, sc.visits(), m, (ids, scores),
+                             sc.buf, t.order_key(q[7]))  # (Question.by_date)
+        return ids[:kept], scores[:kept]
 
-    def _others(self, q: kernel.Question, sid: int) -> tuple[int, ...]:
+    def _others(self, q: tuple, sid: int, by_date: bool) -> tuple[int, ...]:
         """The remaining candidates other than `sid` with its text, in rank order (the kernel's scores)."""
         group = self.duplicates.group(sid)
         if not len(group):
@@ -210,7 +225,7 @@ class Ranker:
         kernel.candidates(group, q, self.tables.layout, ok)
         ok &= group != sid
         group = group[ok]
-        return in_rank_order(group, scores[ok], self._days(group), q.by_date)
+        return in_rank_order(group, scores[ok], self._days(group), by_date)
 
     def _scratch(self) -> "_Scratch":
         scratch = getattr(self._local, "scratch", None)
@@ -337,27 +352,41 @@ class KernelTables:
     def warm(self) -> None:
         self.stats, self.layout, self.weights, self.lists, self.positive  # noqa: B018 (cached properties)
 
+    # (the kernel's bundles as plain tuples: `kernel.plain`)
     @cached_property
-    def lists(self) -> tuple[kernel.Lists, kernel.Lists, kernel.Lists]:
-        """The postings of the sentences, paragraphs and titles."""
-        return tuple(kernel.Lists(f.postings.ptr, f.postings.docs) for f in self.fields)  # type: ignore[return-value]
+    def lists(self) -> tuple[tuple, tuple, tuple]:
+        """The postings (`kernel.Lists`) of the sentences, paragraphs and titles."""
+        s, p, t = (kernel.plain(kernel.Lists(f.postings.ptr, f.postings.docs)) for f in self.fields)
+        return s, p, t
 
     @cached_property
-    def weights(self) -> kernel.Weights:
+    def weights(self) -> tuple:
         p = self.params
-        return kernel.Weights(float(p.neighbour), float(p.paragraph), float(p.title))
+        return kernel.plain(kernel.Weights(float(p.neighbour), float(p.paragraph), float(p.title)))
 
     @cached_property
-    def stats(self) -> kernel.TermStats:
+    def stats(self) -> tuple:
         s, p, t = self.fields
         mx_s, mx_p, mx_t = self.term_max
-        return kernel.TermStats(self.df, s.const, p.const, t.const, mx_s, mx_p, mx_t, s.idf, p.idf,
-                                self.params.bm25.variant in ("okapi", "lucene"))
+        return kernel.plain(kernel.TermStats(self.df, s.const, p.const, t.const, mx_s, mx_p, mx_t, s.idf, p.idf,
+                                             self.params.bm25.variant in ("okapi", "lucene")))
 
     @cached_property
-    def layout(self) -> kernel.Layout:
-        return kernel.Layout(self.sent_para, self.sent_article, self.para_start, self.article_start,
-                             self.para_article, self.para_factor, self.article_day)
+    def layout(self) -> tuple:
+        return kernel.plain(kernel.Layout(self.sent_para, self.sent_article, self.para_start, self.article_start,
+                                          self.para_article, self.para_factor, self.article_day))
+
+    def order_key(self, by_date: bool) -> np.ndarray | tuple[np.ndarray] | None:
+        """`kernel.select`'s rank order: None without days, each sentence's day to break ties, or that
+        in a 1-tuple to order by date (`kernel._worse`)."""
+        if not len(self.article_day):
+            return None
+        return (self.sent_day,) if by_date else self.sent_day
+
+    @cached_property
+    def sent_day(self) -> np.ndarray:
+        """The day of each sentence's article (int32)."""
+        return self.article_day[self.sent_article]
 
     @cached_property
     def term_max(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -424,7 +453,7 @@ class _Scratch:
         self.visited = np.zeros(n_sentences, np.uint8)    # stamp of `select`'s visits
         self.done = np.zeros(n_paragraphs, np.uint8)      # and of the paragraphs it dealt with
         self.twins = np.zeros(max(1, n_twins), np.int64)
-        self.buf = kernel.Ranks(np.zeros(n_sentences, np.int64), np.zeros(n_sentences, np.float64))
+        self.buf = kernel.plain(kernel.Ranks(np.zeros(n_sentences, np.int64), np.zeros(n_sentences, np.float64)))
         self.gen = 0
         self.visit = 0
 
@@ -436,22 +465,22 @@ class _Scratch:
             self.gen = 1
         return self.gen
 
-    def visits(self) -> kernel.Visits:
-        """Fresh stamps for one `kernel.select` pass."""
+    def visits(self) -> tuple:
+        """Fresh stamps for one `kernel.select` pass (a plain `kernel.Visits`)."""
         self.visit += 1
         if self.visit > 255:
             self.visited.fill(0)
             self.done.fill(0)
             self.visit = 1
-        return kernel.Visits(self.visited, self.done, self.visit)
+        return self.visited, self.done, self.visit
 
     def question(self, gen: int, offs: np.ndarray, allow_s: np.ndarray, allow_a: np.ndarray,
-                 by_date: bool) -> kernel.Question:
-        """The question's state for the kernel: the accumulators with the fields' constant parts."""
-        return kernel.Question(kernel.Unit(self.s[0], self.s[1], float(offs[0])),
-                               kernel.Unit(self.p[0], self.p[1], float(offs[1])),
-                               kernel.Unit(self.t[0], self.t[1], float(offs[2])), self.excluded, gen,
-                               allow_s, allow_a, bool(by_date))
+                 by_date: bool) -> tuple:
+        """The question's state for the kernel (a plain `kernel.Question`): the accumulators with the
+        fields' constant parts, the filters, the order."""
+        # (built plain, field by field as `kernel.Question` and `kernel.Unit` list them: once per question)
+        return ((self.s[0], self.s[1], float(offs[0])), (self.p[0], self.p[1], float(offs[1])),
+                (self.t[0], self.t[1], float(offs[2])), self.excluded, gen, allow_s, allow_a, bool(by_date))
 
 
 def _allow_mask(mask: np.ndarray | None, n: int, name: str, unit: str) -> np.ndarray:
