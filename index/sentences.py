@@ -43,7 +43,10 @@ the quote, never a cleaned-up copy. The steps, in order:
    line, at most 80 characters and 12 words, not ending in ``. ! ? : ; … ,``
    or a mark of another script (``。！？ । ॥ ؟ ۔ ። ။`` ..., the CJK and Arabic
    commas and colons; possibly followed by closing quotes or brackets), is a
-   heading ("Quick flight", "北京新闻"; not "今天下雨了。"). A heading yields no sentence; its text (markdown ``#`` marks
+   heading ("Quick flight", "北京新闻"; not "今天下雨了。"). A line ending in
+   a Thai or Lao letter is never one: those scripts have no final mark, so a
+   short line is as often a one-sentence paragraph (markdown ``#`` headings
+   still count). A heading yields no sentence; its text (markdown ``#`` marks
    stripped) becomes the `Sentence.section` of the sentences that follow,
    until the next heading.
 6. **Sentences**, in three cuts of each segment:
@@ -199,6 +202,7 @@ _SCRIPT_CUT = re.compile(
     # a space between Thai or Lao characters: a candidate (`_thai_space_ends`)
     rf"|(?<=[{_THAI_LAO}])[^\S\n]+(?=[{_THAI_LAO}])"
 )
+_THAI_LAO_CHAR = re.compile(f"[{_THAI_LAO}]")
 _NEXT_CHAR = re.compile(r"[^\S\n]*(\S)")
 
 
@@ -434,7 +438,9 @@ def _plain_heading(line: str) -> bool:
     if len(line.split()) > _MAX_HEADING_WORDS:
         return False
     last = line.rstrip(_CLOSERS)[-1:]
-    return bool(last) and last not in _FINAL_PUNCTUATION
+    # Thai and Lao end no sentence with a mark: a short line of theirs is as often a
+    # one-sentence paragraph as a heading, and dropping a sentence loses more
+    return bool(last) and last not in _FINAL_PUNCTUATION and not _THAI_LAO_CHAR.match(last)
 
 
 def _sentence_spans(
