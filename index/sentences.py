@@ -57,8 +57,10 @@ the quote, never a cleaned-up copy. The steps, in order:
      case. Channel posts and scraped news put headline, body, photo caption
      ("FOTO: ...", "Photo: ..."), byline and hashtags on lines of their own;
      text wrapped at a fixed width goes on in lower case and stays one
-     sentence. Emoji, hashtags and links are text like any other: they stay
-     in the sentence, verbatim.
+     sentence, and so does a formula flattened from subscripts ("O\\n2",
+     "Fe\\n2O\\n3": an element-like symbol, digit or ")" before a line starting
+     with a digit). Emoji, hashtags
+     and links are text like any other: they stay in the sentence, verbatim.
    * *Marks of other scripts* (`SCRIPT_SENTENCE_ENDS`: ``。！？｡`` CJK, ``।
      ॥`` Devanagari and other Brahmic scripts, ``؟ ۔`` Arabic and Urdu, ``።
      ፧`` Ethiopic, ``။`` Burmese, ``។ ៕`` Khmer, ``։`` Armenian) end a
@@ -202,6 +204,8 @@ _SCRIPT_CUT = re.compile(
     # a space between Thai or Lao characters: a candidate (`_thai_space_ends`)
     rf"|(?<=[{_THAI_LAO}])[^\S\n]+(?=[{_THAI_LAO}])"
 )
+_SCRIPT_HINT = re.compile(f"[{SCRIPT_SENTENCE_ENDS}{_THAI_LAO}{_CJK}]")
+_FORMULA_TAIL = re.compile(r"(?:(?<![A-Za-z])(?:[A-Z][a-z]?){1,3}|[0-9)])[+\-−]?$")
 _THAI_LAO_CHAR = re.compile(f"[{_THAI_LAO}]")
 _NEXT_CHAR = re.compile(r"[^\S\n]*(\S)")
 
@@ -477,15 +481,19 @@ def _line_ends_sentence(text: str, line_start: int, newline: int, end: int) -> b
     wrapped at a fixed width goes on in lower case ("a sentence that\nspans lines").
     A line ending in ``. ! ?`` or a script's mark is left to the sentence splitter.
     """
-    i = newline - 1
-    while i >= line_start and text[i].isspace():
-        i -= 1
+    last = newline - 1
+    while last >= line_start and text[last].isspace():
+        last -= 1
+    i = last
     while i >= line_start and text[i] in _CLOSERS:
         i -= 1
     if i < line_start or text[i] in _LINE_ENDS or text[i] in _LINE_CONTINUES:
         return False
     following = _NEXT_CHAR.match(text, newline + 1, end)
-    return following is not None and not following.group(1).islower()
+    if following is None or following.group(1).islower():
+        return False
+    # a formula flattened from HTML subscripts ("O\n2", "Fe\n2O\n3", "(CH\n3)\n2CO") goes on
+    return not (following.group(1).isdigit() and _FORMULA_TAIL.search(text, line_start, last + 1))
 
 
 def _script_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -496,6 +504,9 @@ def _script_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
     the next word does not continue the sentence (shorter stretches are names,
     numbers and clauses).
     """
+    if not _SCRIPT_HINT.search(text, start, end):  # the common case: nothing to cut here
+        yield start, end
+        return
     pos = start
     for m in _SCRIPT_CUT.finditer(text, start, end):
         if m.group("mark"):
