@@ -176,7 +176,7 @@ def test_cli_text_output_shows_the_note(post_index):
     corpus, index = post_index
     res = run_cli("search", "--corpus", str(corpus), "--index", str(index), "«bridge old»")
     assert res.returncode == 0, res.stderr
-    assert NOTE_PHRASE_FALLBACK in res.stdout and "old bridge" in res.stdout
+    assert NOTE_PHRASE_FALLBACK in res.stdout and "the [old] [bridge] over" in res.stdout
 
 
 def test_cli_stray_quote_searches_the_words_without_a_note(answers):
