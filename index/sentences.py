@@ -43,10 +43,11 @@ the quote, never a cleaned-up copy. The steps, in order:
    line, at most 80 characters and 12 words, not ending in ``. ! ? : ; … ,``
    or a mark of another script (``。！？ । ॥ ؟ ۔ ። ။`` ..., the CJK and Arabic
    commas and colons; possibly followed by closing quotes or brackets), is a
-   heading ("Quick flight", "北京新闻"; not "今天下雨了。"). A line ending in
+   heading ("Quick flight", "北京新闻"; not "今天下雨了。"). A block ending in
    a Thai or Lao letter is never one: those scripts have no final mark, so a
-   short line is as often a one-sentence paragraph (markdown ``#`` headings
-   still count). A heading yields no sentence; its text (markdown ``#`` marks
+   short block is as often a one-sentence paragraph (markdown ``#`` headings
+   still count, and `is_heading`, which the corpus reader asks about a first
+   line followed by a blank line, still says yes to a short Thai title). A heading yields no sentence; its text (markdown ``#`` marks
    stripped) becomes the `Sentence.section` of the sentences that follow,
    until the next heading.
 6. **Sentences**, in three cuts of each segment:
@@ -432,7 +433,10 @@ def _is_heading_block(text: str, block_start: int, segments: list[tuple[int, int
     line_start = max(text.rfind("\n", block_start, a) + 1, block_start)
     line_end = text.find("\n", b)
     rest = text[b:] if line_end < 0 else text[b:line_end]
-    return not text[line_start:a].strip() and not rest.strip() and _plain_heading(text[a:b])
+    # Thai and Lao end no sentence with a mark: a short block of theirs is as often a
+    # one-sentence paragraph as a heading, and dropping a sentence loses more
+    return (not text[line_start:a].strip() and not rest.strip() and _plain_heading(text[a:b])
+            and not _THAI_LAO_CHAR.match(text[b - 1]))
 
 
 def _plain_heading(line: str) -> bool:
@@ -442,9 +446,7 @@ def _plain_heading(line: str) -> bool:
     if len(line.split()) > _MAX_HEADING_WORDS:
         return False
     last = line.rstrip(_CLOSERS)[-1:]
-    # Thai and Lao end no sentence with a mark: a short line of theirs is as often a
-    # one-sentence paragraph as a heading, and dropping a sentence loses more
-    return bool(last) and last not in _FINAL_PUNCTUATION and not _THAI_LAO_CHAR.match(last)
+    return bool(last) and last not in _FINAL_PUNCTUATION
 
 
 def _sentence_spans(

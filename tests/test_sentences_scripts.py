@@ -104,19 +104,26 @@ def test_thai_short_stretches_and_continuing_words_stay_in_the_sentence(monkeypa
 # --- headings know every script's marks -------------------------------------------
 
 
-@pytest.mark.parametrize("line", ["北京新闻", "Новости дня", "भारत समाचार", "أخبار اليوم", "# ข่าววันนี้"])
+@pytest.mark.parametrize("line", ["北京新闻", "Новости дня", "भारत समाचार", "أخبار اليوم", "ข่าววันนี้"])
 def test_short_unpunctuated_lines_of_any_script_are_headings(line):
     assert is_heading(line)
 
 
 @pytest.mark.parametrize(
     "line",
-    ["ข่าววันนี้", "今天下雨了。", "真的吗？", "好！", "यह सच है।", "यह सच है॥", "هل هذا صحيح؟", "یہ سچ ہے۔",
+    ["今天下雨了。", "真的吗？", "好！", "यह सच है।", "यह सच है॥", "هل هذا صحيح؟", "یہ سچ ہے۔",
      "ይህ እውነት ነው።", "ဟုတ်ပါသည်။", "他说：“好。”", "首先，"],
 )
-def test_lines_ending_in_a_script_mark_or_thai_are_not_headings(line):
-    # Thai has no final mark: a short Thai line may be a whole one-sentence paragraph
+def test_lines_ending_in_a_script_mark_are_not_headings(line):
     assert not is_heading(line)
+
+
+def test_a_short_thai_block_is_a_sentence_not_a_heading():
+    # Thai has no final mark: a short Thai block may be a whole one-sentence paragraph
+    text = "# ข่าววันนี้\n\nวันนี้ฝนตกหนักมาก\n\nพรุ่งนี้อากาศดี"
+    sentences = split_article(text, lang="th")
+    assert texts(text, "th") == ["วันนี้ฝนตกหนักมาก", "พรุ่งนี้อากาศดี"]
+    assert [s.section for s in sentences] == ["ข่าววันนี้"] * 2
 
 
 def test_short_chinese_paragraphs_ending_in_full_stop_are_sentences_not_headings():
