@@ -145,7 +145,7 @@ def render_text(result: SearchResult) -> str:
     """Readable hits: the verbatim sentence, matched words in [brackets], then its source."""
     if not result.hits:
         return result.message or "No results."
-    blocks = [f"{result.total} matching sentence(s) for: {result.query}"]
+    blocks = [f"{result.total} matching sentence(s) for: {result.query}" + (f"\n{result.message}" if result.message else "")]
     for hit in result.hits:
         blocks.append(f"{hit.rank}. {mark(hit)}\n   -- {source_line(hit)}  (score {hit.score:.3f})")
     return "\n\n".join(blocks)

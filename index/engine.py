@@ -18,7 +18,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from .config import IndexConfig
 from .corpus import Article, CorpusError, fingerprint, read_corpus, text_hash
 from .hits import Hit, SearchResult
 from .postings import Field, Postings
-from .query import MAX_QUERY_CHARS, ParsedQuery, matches_phrase, parse_query
+from .query import MAX_QUERY_CHARS, NOTE_PHRASE_FALLBACK, ParsedQuery, matches_phrase, parse_query
 from .ranking import Ranked, Ranker, RankingParams
 from .texts import TextStore
 
@@ -195,11 +195,16 @@ class SearchIndex:
         correction = self.speller.correct(parsed)
         terms = weighted_terms(parsed, correction.weights, self.vocab, self.params.name_boost)
         ranked, excluded_all = self._rank(parsed, terms, offset, k) if terms else (NOTHING, False)
+        phrase_missed = bool(parsed.phrases and terms and not ranked.total)
+        if phrase_missed:  # no sentence has the exact phrase: search its words, and say so
+            parsed = replace(parsed, phrases=())
+            ranked, excluded_all = self._rank(parsed, terms, offset, k)
         hits = self._hits(ranked, set(parsed.terms) | set(correction.weights), offset)
         # with hits: the question as searched, when stand-ins for unknown words were searched;
         # with none at all: the corrected question, when it has hits ("did you mean")
         suggestion = correction.corrected if ranked.total else self._did_you_mean(query, parsed, correction)
-        message = None if hits else _no_hits_message(bool(terms), ranked, offset, excluded_all, parsed)
+        message = (NOTE_PHRASE_FALLBACK if phrase_missed else None) if hits else \
+            _no_hits_message(bool(terms), ranked, offset, excluded_all)
         return SearchResult(echo, tuple(hits), ranked.total, offset, message, suggestion, terms=parsed.terms)
 
     def _rank(self, parsed: ParsedQuery, terms: list[tuple[int, float]], offset: int,
@@ -316,14 +321,12 @@ def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: M
     return sorted(counts.items())
 
 
-def _no_hits_message(any_terms: bool, ranked: Ranked, offset: int, excluded_all: bool,
-                     parsed: ParsedQuery) -> str:
+def _no_hits_message(any_terms: bool, ranked: Ranked, offset: int, excluded_all: bool) -> str:
     if not any_terms:
         return "None of the question's words occur in the articles."
     return ("No more results." if ranked.total and offset else
             "Every matching sentence contains an excluded word." if excluded_all else
-            "No sentence matches the question." if not parsed.phrases else
-            "No sentence contains the quoted phrase.")
+            "No sentence matches the question.")  # a phrase no sentence has was searched as its words
 
 
 def _same_question(a: str, b: str) -> bool:

@@ -11,10 +11,19 @@ A question arrives as free text from Telegram. `parse_query` turns it into a
    `MAX_QUERY_CHARS` is cut, backing up to the last space when that loses
    less than half, so a word is not cut in two; `truncated` says so. (Very
    long input is cut to 20x that before cleaning, to bound the work.)
-2. **Split into segments**: a double-quoted span is a phrase. Straight and
-   typographic quotes all count (" “ ” „ ‟ « » ＂), any quote closes any
-   other, and an unclosed quote runs to the end. Single quotes do not
-   delimit phrases: they are apostrophes.
+2. **Split into segments** (`phrase_spans`): only a balanced pair of quotes
+   makes a phrase: " ", “ ”, ” ”, „ “, „ ”, « », » «, ‹ ›, 「 」, 『 』, ＂ ＂,
+   ‘ ’, ‚ ‘ (`QUOTE_PAIRS`). A quote inside a word is a letter (מנכ"ל, O"Brien:
+   a letter or digit on both sides), so it neither opens nor closes; a stray,
+   unbalanced quote is ignored (a phone keyboard's ” before a Romanian
+   question). The ASCII ' never delimits: it is an apostrophe. ‘ ’ do, but
+   since ’ is also the typographic apostrophe, ‘ must start a word (after a
+   space or the question's start, before a non-space) and ’ must end one
+   (after a non-space, before no letter or digit): “don’t”, “O’Brien”,
+   “the boys’ bus” have no phrase. Next to letters of scripts written
+   without spaces (Chinese, Japanese, Thai ...) quotes are never letters:
+   他说“登月计划”是 has a phrase. A phrase that no sentence has is searched
+   as its words by the engine (`NOTE_PHRASE_FALLBACK`).
 3. **Exclusions**: a whitespace-delimited chunk starting with '-' (or the
    minus sign '−') followed by a letter excludes its words ("-Putin",
    "-ex-Soviet"); '-' followed by a quote excludes the phrase's words.
@@ -58,16 +67,33 @@ REASON_EMPTY = "The question is empty."
 REASON_NO_WORDS = (
     "The question has no words to search for (only punctuation, symbols or emoji)."
 )
+NOTE_PHRASE_FALLBACK = "No sentence has the exact phrase; these have its words."
+"""The note of a result whose quoted phrase matched nothing, searched as its words."""
 REASON_ALL_EXCLUDED = (
     "Every searchable word in the question is excluded with '-'; "
     "add a word to search for."
 )
 
-_QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'  # " “ ” „ ‟ « » ＂
-_DASHES = "-\u2212"  # hyphen-minus and the minus sign
-_PHRASE_RE = re.compile(
-    rf"(?:(?<!\S)[{_DASHES}])?[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}]?"
+# opening quote -> the quotes that close it
+QUOTE_PAIRS: dict[str, str] = {
+    '"': '"', "\uff02": "\uff02",  # " "  ＂ ＂
+    "\u201c": "\u201d\u201c",  # “ ” (and “ “ from keyboards with one mark)
+    "\u201d": "\u201d",  # ” ” (Swedish, Finnish)
+    "\u201e": "\u201c\u201d",  # „ “ (German), „ ” (Romanian, Polish, Hungarian)
+    "\u201f": "\u201d",  # ‟ ”
+    "\u00ab": "\u00bb", "\u00bb": "\u00ab",  # « » (French, Russian), » « (German, Danish)
+    "\u2039": "\u203a", "\u203a": "\u2039",  # ‹ › and › ‹
+    "\u300c": "\u300d", "\u300e": "\u300f",  # 「 」 『 』
+    "\u2018": "\u2019", "\u201a": "\u2018\u2019",  # ‘ ’ and ‚ ‘ / ‚ ’
+}
+_QUOTE_CHARS = "".join(sorted(set(QUOTE_PAIRS) | set("".join(QUOTE_PAIRS.values()))))
+_BRACKETS = "\u300c\u300d\u300e\u300f"  # 「」『』: never letters, whatever surrounds them
+_APOSTROPHES = "\u2018\u2019\u201a"  # ‘ ’ ‚: also apostrophes, so stricter
+# Scripts written without spaces between words: a quote next to their letters is no letter.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
+_DASHES = "-\u2212"  # hyphen-minus and the minus sign
 _CHUNK_RE = re.compile(r"\S+")
 _TAG_RE = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z][^<>]{0,256}>", re.DOTALL)
 _ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
@@ -155,11 +181,12 @@ def _shift(tokens: list[Token], offset: int) -> tuple[Token, ...]:
 
 
 def _is_exclusion(text: str, start: int, chunk: str) -> bool:
-    """'-word' at the start of a whitespace-delimited chunk."""
+    """'-word' at the start of a whitespace-delimited chunk (a stray quote between
+    is ignored: '-"word' excludes the word)."""
     return (
         len(chunk) > 1
         and chunk[0] in _DASHES
-        and chunk[1].isalpha()
+        and chunk[1:].lstrip(_QUOTE_CHARS)[:1].isalpha()
         and (start == 0 or text[start - 1].isspace())
     )
 
@@ -176,17 +203,77 @@ def _plain_segments(text: str, lo: int, hi: int, analyzer: Analyzer) -> list[_Se
     return segments
 
 
+@dataclass(frozen=True, slots=True)
+class PhraseSpan:
+    """A balanced pair of quotes: ``text[start:end]`` with the quotes (and a leading
+    '-' when excluded), ``text[inner_start:inner_end]`` the phrase itself."""
+
+    start: int
+    inner_start: int
+    inner_end: int
+    end: int
+    excluded: bool
+
+
+def _is_letter(text: str, i: int) -> bool:
+    """A letter or digit of a script that puts spaces between words."""
+    return 0 <= i < len(text) and text[i].isalnum() and not _UNSPACED.match(text[i])
+
+
+def _opens(text: str, i: int) -> bool:
+    mark = text[i]
+    if mark not in QUOTE_PAIRS:
+        return False
+    if mark in _BRACKETS:
+        return True
+    if mark in _APOSTROPHES:  # ‘ starts a word: after a space (or the start), before a non-space
+        return (i == 0 or text[i - 1].isspace() or text[i - 1] in _QUOTE_CHARS + "([{") and \
+            i + 1 < len(text) and not text[i + 1].isspace()
+    return not _is_letter(text, i - 1)
+
+
+def _closes(text: str, j: int, opener: str) -> bool:
+    if text[j] not in QUOTE_PAIRS[opener]:
+        return False
+    if text[j] in _BRACKETS:
+        return True
+    if text[j] in _APOSTROPHES and text[j - 1].isspace():
+        return False
+    return not _is_letter(text, j + 1)
+
+
+def phrase_spans(text: str) -> list[PhraseSpan]:
+    """Step 2: the balanced quote pairs of ``text``, left to right, not nested.
+
+    An opener pairs with the first mark after it that can close it; one that
+    nothing closes is a stray quote and ignored, and so is a closer without an
+    opener (see the module docstring for which marks pair and when a mark is
+    a letter)."""
+    marks = [i for i, c in enumerate(text) if c in _QUOTE_CHARS]
+    spans: list[PhraseSpan] = []
+    after = 0  # phrases do not overlap
+    for k, i in enumerate(marks):
+        if i < after or not _opens(text, i):
+            continue
+        j = next((j for j in marks[k + 1:] if _closes(text, j, text[i])), -1)
+        if j < 0:
+            continue
+        dash = i > 0 and text[i - 1] in _DASHES and (i == 1 or text[i - 2].isspace())
+        spans.append(PhraseSpan(i - 1 if dash else i, i + 1, j, j + 1, dash))
+        after = j + 1
+    return spans
+
+
 def _segments(text: str, analyzer: Analyzer) -> list[_Segment]:
     """Step 2 and 3: phrases, exclusions and plain chunks in text order."""
     segments: list[_Segment] = []
     pos = 0
-    for m in _PHRASE_RE.finditer(text):
-        segments.extend(_plain_segments(text, pos, m.start(), analyzer))
-        tokens = _shift(analyzer.tokens(m.group(1)), m.start(1))
+    for span in phrase_spans(text):
+        segments.extend(_plain_segments(text, pos, span.start, analyzer))
+        tokens = _shift(analyzer.tokens(text[span.inner_start:span.inner_end]), span.inner_start)
         if tokens:
-            excluded = text[m.start()] in _DASHES
-            segments.append(_Segment(tokens, phrase=True, excluded=excluded))
-        pos = m.end()
+            segments.append(_Segment(tokens, phrase=True, excluded=span.excluded))
+        pos = span.end
     segments.extend(_plain_segments(text, pos, len(text), analyzer))
     return segments
 

@@ -9,8 +9,8 @@ the quote, never a cleaned-up copy. The steps, in order:
    later step only deals with ``\\n`` and every offset found in the copy is an
    offset into the original.
 2. **Paragraphs** are separated by blank lines (lines holding only
-   whitespace). A single newline inside a paragraph is ordinary whitespace: a
-   sentence may run over several lines.
+   whitespace). A single newline inside a paragraph is whitespace inside a
+   sentence, unless it ends one (step 6).
 3. **Markdown headings** (``#`` .. ``######`` lines) are headings wherever they
    sit, even inside a paragraph: the text before and after such a line are
    then paragraphs of their own.
@@ -41,15 +41,47 @@ the quote, never a cleaned-up copy. The steps, in order:
    sentence splitting itself.
 5. **Headings.** A paragraph that, once its boilerplate is gone, is one whole
    line, at most 80 characters and 12 words, not ending in ``. ! ? : ; … ,``
-   (possibly followed by closing quotes or brackets), is a heading ("Quick
-   flight"). A heading yields no sentence; its text (markdown ``#`` marks
+   or a mark of another script (``。！？ । ॥ ؟ ۔ ። ။`` ..., the CJK and Arabic
+   commas and colons; possibly followed by closing quotes or brackets), is a
+   heading ("Quick flight", "北京新闻"; not "今天下雨了。"). A block ending in
+   a Thai or Lao letter is never one: those scripts have no final mark, so a
+   short block is as often a one-sentence paragraph (markdown ``#`` headings
+   still count, and `is_heading`, which the corpus reader asks about a first
+   line followed by a blank line, still says yes to a short Thai title). A heading yields no sentence; its text (markdown ``#`` marks
    stripped) becomes the `Sentence.section` of the sentences that follow,
    until the next heading.
-6. **Sentences** come from nltk's `PunktSentenceTokenizer` built from our own
-   `PunktParameters` (`make_tokenizer`), run on each segment with
-   ``span_tokenize``; spans are trimmed of whitespace. ``nltk.sent_tokenize``
+6. **Sentences**, in three cuts of each segment:
+
+   * *Line breaks* (`_line_ends_sentence`): a single line break ends a
+     sentence when its line ends without final (``. ! ?`` ...) or continuing
+     (``, ; : -`` ...) punctuation and the next line does not go on in lower
+     case. Channel posts and scraped news put headline, body, photo caption
+     ("FOTO: ...", "Photo: ..."), byline and hashtags on lines of their own;
+     text wrapped at a fixed width goes on in lower case and stays one
+     sentence, and so does a formula flattened from subscripts ("O\\n2",
+     "Fe\\n2O\\n3": an element-like symbol, digit or ")" before a line starting
+     with a digit). Emoji, hashtags
+     and links are text like any other: they stay in the sentence, verbatim.
+   * *Marks of other scripts* (`SCRIPT_SENTENCE_ENDS`: ``。！？｡`` CJK, ``।
+     ॥`` Devanagari and other Brahmic scripts, ``؟ ۔`` Arabic and Urdu, ``።
+     ፧`` Ethiopic, ``။`` Burmese, ``។ ៕`` Khmer, ``։`` Armenian) end a
+     sentence after any closing quotes, with or without a space after them
+     (Chinese and Japanese put none); so does ASCII ``! ?`` before CJK text.
+     Thai and Lao have no sentence mark: a space between two of their
+     characters ends a sentence once the sentence is `THAI_MIN_CHARS` long
+     and the next word does not continue it (``และ`` "and", ``ซึ่ง``
+     "which" ...). These follow the text, whatever language it is said to be.
+   * *Punkt*: nltk's `PunktSentenceTokenizer` built from our own
+     `PunktParameters` (`make_tokenizer(lang=...)`), run on each piece with
+     ``span_tokenize``; spans are trimmed of whitespace. Languages listed in
+     `index.abbreviations` (de, es, fr, pt, it, nl, ro, ru, uk, el, tr, vi,
+     id, pl) get their own abbreviations, titles and (number, month)
+     collocations ("am 1. Mai"), and Greek ends questions with ``;``; any
+     other language, and None, gets the English parameters below.
+     `learn_tokenizer` adds what nltk's `PunktTrainer` learns from a corpus. ``nltk.sent_tokenize``
    is not used: it needs the ``punkt_tab`` data, which may not be installed
-   and must not be downloaded at run time. Our parameters are deterministic:
+   and must not be downloaded at run time. Our English parameters are
+   deterministic:
 
    * *Abbreviations* (`_ABBREVIATIONS`): titles and ranks, company suffixes,
      months, dotted forms (``u.s``, ``e.g``, ``a.m`` ...). "No." is *not* one:
@@ -94,7 +126,10 @@ from nltk.tokenize.punkt import (
     PunktSentenceTokenizer,
     PunktToken,
     PunktTokenizer,
+    PunktTrainer,
 )
+
+from .abbreviations import LANGUAGES, PunktLanguage, base_language
 
 MAX_SENTENCE_CHARS: int = 1000
 _MAX_HEADING_CHARS = 80
@@ -139,8 +174,41 @@ _PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 _MD_HEADING = re.compile(
     r"^ {0,3}#{1,6}(?:[^\S\n]+(?P<label>[^\n]*?))?(?:[^\S\n]+#+)?[^\S\n]*$", re.M
 )
-_FINAL_PUNCTUATION = ".!?:;…,"
-_CLOSERS = "\"'”’»)]"
+# Sentence-final marks of other scripts: CJK full stops and marks (no space
+# follows them), the danda and double danda (Devanagari, Bengali, ...), the
+# Arabic question mark and the Urdu full stop, the Ethiopic full stop and
+# question mark, the Burmese section mark, the Khmer khan and the Armenian
+# full stop.
+SCRIPT_SENTENCE_ENDS = "。！？｡‼⁇⁈⁉।॥؟۔።፧။។៕։"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_THAI_LAO = "\u0e01-\u0e5b\u0e81-\u0edf"
+THAI_MIN_CHARS = 120
+"""A space between Thai (or Lao) characters ends a sentence once the sentence
+has this many characters and at least half as many follow: Thai separates
+sentences by spaces but also clauses, names and numbers (chosen on XQuAD th
+``tune``, see bench/sentences_per_paragraph.py)."""
+_THAI_CONTINUES = tuple(
+    # after a space, these go on with the sentence: which, and, or, that, by, of,
+    # such as, is, namely, to, with, from, in, as, that (say), to, towards, with
+    "ซึ่ง และ หรือ ที่ โดย ของ เช่น คือ ได้แก่ ให้ กับ จาก ใน เป็น ว่า แก่ ต่อ ด้วย".split()
+)
+
+_CLOSERS = "\"'”’»)]」』）】〉》〕］｝"
+_FINAL_PUNCTUATION = ".!?:;…," + SCRIPT_SENTENCE_ENDS + "，、：；،؛"
+_LINE_CONTINUES = ",;:-‐‑–—(/&+=，、：；،؛"
+_LINE_ENDS = ".!?…" + SCRIPT_SENTENCE_ENDS
+_SCRIPT_CUT = re.compile(
+    # a mark, or ASCII ! ? before CJK text; with the closing quotes after it, unless
+    # a Japanese quotative particle follows the quote (「はい。」と言った is one sentence)
+    rf"(?P<mark>(?:[{SCRIPT_SENTENCE_ENDS}]+|[!?]+(?=[{re.escape(_CLOSERS)}]*[{_CJK}]))"
+    rf"(?:[{re.escape(_CLOSERS)}]+(?![とっ])|(?![{re.escape(_CLOSERS)}])))"
+    # a space between Thai or Lao characters: a candidate (`_thai_space_ends`)
+    rf"|(?<=[{_THAI_LAO}])[^\S\n]+(?=[{_THAI_LAO}])"
+)
+_SCRIPT_HINT = re.compile(f"[{SCRIPT_SENTENCE_ENDS}{_THAI_LAO}{_CJK}]")
+_FORMULA_TAIL = re.compile(r"(?:(?<![A-Za-z])(?:[A-Z][a-z]?){1,3}|[0-9)])[+\-−]?$")
+_THAI_LAO_CHAR = re.compile(f"[{_THAI_LAO}]")
+_NEXT_CHAR = re.compile(r"[^\S\n]*(\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,33 +234,93 @@ class _NewsToken(PunktToken):
 
     __slots__ = ()
     _RE_INITIAL = re.compile(r"(?:[^\W\d]\.)+$")
+    titles: frozenset[str] = _TITLES
+    abbreviations: frozenset[str] = _ABBREVIATIONS
 
     @property
     def is_initial(self) -> bool:
         typ = self.type[:-1]
-        if typ in _TITLES:
+        if typ in self.titles:
             return True
-        return typ not in _ABBREVIATIONS and bool(self._RE_INITIAL.match(self.tok))
+        return typ not in self.abbreviations and bool(self._RE_INITIAL.match(self.tok))
+
+
+def make_tokenizer(use_punkt_tab: bool = False, lang: str | None = None) -> PunktSentenceTokenizer:
+    """The shared sentence tokenizer for ``lang``: ours, or nltk's installed punkt_tab model.
+
+    ``lang`` (an ISO 639-1 code or tag such as "pt-BR") picks the abbreviations
+    of `index.abbreviations`; None, "en" and languages without a list get the
+    English tokenizer. ``use_punkt_tab`` loads nltk's English ``punkt_tab``
+    model when it is installed (never downloading it) and falls back to ours
+    otherwise.
+    """
+    code = base_language(lang)
+    return _tokenizer(use_punkt_tab, code if code in LANGUAGES else None)
 
 
 @functools.cache
-def make_tokenizer(use_punkt_tab: bool = False) -> PunktSentenceTokenizer:
-    """The shared sentence tokenizer: ours, or nltk's installed punkt_tab model.
-
-    ``use_punkt_tab`` loads nltk's English ``punkt_tab`` model when it is
-    installed (never downloading it) and falls back to ours otherwise.
-    """
+def _tokenizer(use_punkt_tab: bool, lang: str | None) -> PunktSentenceTokenizer:
     if use_punkt_tab:
         try:
             return PunktTokenizer("english")
         except LookupError:
-            return make_tokenizer(False)
+            return _tokenizer(False, lang)
+    params, lang_vars, token_cls = _punkt_setup(lang)
+    return PunktSentenceTokenizer(params, lang_vars=lang_vars, token_cls=token_cls)
+
+
+def learn_tokenizer(texts: Sequence[str], lang: str | None = None) -> PunktSentenceTokenizer:
+    """A tokenizer whose Punkt parameters are also learnt from ``texts`` (offline).
+
+    nltk's `PunktTrainer` finds the corpus's own abbreviations, collocations and
+    which words start sentences; the hand lists of `make_tokenizer` are added on
+    top, so learning never loses a known abbreviation. Deterministic for the
+    same texts. Worth it on a corpus of some megabytes in one language; on a
+    few paragraphs it learns little.
+    """
+    code = base_language(lang)
+    base, lang_vars, token_cls = _punkt_setup(code if code in LANGUAGES else None)
+    trainer = PunktTrainer(lang_vars=lang_vars, token_cls=token_cls)
+    for text in texts:
+        trainer.train(text, finalize=False)
+    trainer.finalize_training()
+    params = trainer.get_params()
+    params.abbrev_types |= base.abbrev_types
+    params.collocations |= base.collocations
+    for word, flags in base.ortho_context.items():
+        params.add_ortho_context(word, flags)
+    return PunktSentenceTokenizer(params, lang_vars=lang_vars, token_cls=token_cls)
+
+
+def _punkt_setup(
+    lang: str | None,
+) -> tuple[PunktParameters, PunktLanguageVars, type[PunktToken]]:
+    """Parameters, language variables and token class: English, or a listed language."""
     params = PunktParameters()
-    params.abbrev_types = set(_ABBREVIATIONS)
-    params.collocations = set(_NUMBER_COLLOCATIONS)
-    for word in _SENTENCE_STARTERS:
-        params.add_ortho_context(word, _ORTHO_MID_LC)
-    return PunktSentenceTokenizer(params, lang_vars=_NewsLanguageVars(), token_cls=_NewsToken)
+    if lang is None:
+        params.abbrev_types = set(_ABBREVIATIONS)
+        params.collocations = set(_NUMBER_COLLOCATIONS)
+        for word in _SENTENCE_STARTERS:
+            params.add_ortho_context(word, _ORTHO_MID_LC)
+        return params, _NewsLanguageVars(), _NewsToken
+    spec = LANGUAGES[lang]
+    params.abbrev_types = set(spec.abbreviations)
+    params.collocations = {("##number##", month) for month in spec.months}
+    return params, _language_vars(spec.question_marks)(), _token_class(lang, spec)
+
+
+@functools.cache
+def _language_vars(extra_ends: str) -> type[PunktLanguageVars]:
+    if not extra_ends:
+        return _NewsLanguageVars
+    ends = (".", "?", "!", *extra_ends)
+    return type("_NewsLanguageVarsExtra", (_NewsLanguageVars,), {"__slots__": (), "sent_end_chars": ends})
+
+
+@functools.cache
+def _token_class(lang: str, spec: PunktLanguage) -> type[PunktToken]:
+    attrs = {"__slots__": (), "titles": spec.titles, "abbreviations": spec.abbreviations}
+    return type(f"_NewsToken_{lang}", (_NewsToken,), attrs)
 
 
 def is_heading(line: str) -> bool:
@@ -211,15 +339,18 @@ def split_article(
     start: int = 0,
     boilerplate: Sequence[str] | None = None,
     tokenizer: PunktSentenceTokenizer | None = None,
+    lang: str | None = None,
 ) -> list[Sentence]:
     """The sentences of ``text[start:]``, with spans into the whole ``text``.
 
     ``boilerplate`` replaces `DEFAULT_BOILERPLATE` (``()`` drops nothing);
-    ``tokenizer`` replaces `make_tokenizer()`.
+    ``tokenizer`` replaces `make_tokenizer(lang=lang)`; ``lang`` is the
+    article's language (None: English Punkt). The marks of other scripts, Thai
+    spaces and line breaks apply whatever ``lang`` says: they follow the text.
     """
     if not 0 <= start <= len(text):
         raise ValueError(f"start {start} is outside the text (length {len(text)})")
-    tok = tokenizer or make_tokenizer()
+    tok = tokenizer or make_tokenizer(lang=lang)
     drop = _compile_boilerplate(DEFAULT_BOILERPLATE if boilerplate is None else tuple(boilerplate))
     work = _normalize_newlines(text)
     sentences: list[Sentence] = []
@@ -302,7 +433,10 @@ def _is_heading_block(text: str, block_start: int, segments: list[tuple[int, int
     line_start = max(text.rfind("\n", block_start, a) + 1, block_start)
     line_end = text.find("\n", b)
     rest = text[b:] if line_end < 0 else text[b:line_end]
-    return not text[line_start:a].strip() and not rest.strip() and _plain_heading(text[a:b])
+    # Thai and Lao end no sentence with a mark: a short block of theirs is as often a
+    # one-sentence paragraph as a heading, and dropping a sentence loses more
+    return (not text[line_start:a].strip() and not rest.strip() and _plain_heading(text[a:b])
+            and not _THAI_LAO_CHAR.match(text[b - 1]))
 
 
 def _plain_heading(line: str) -> bool:
@@ -319,10 +453,79 @@ def _sentence_spans(
     text: str, start: int, end: int, tokenizer: PunktSentenceTokenizer
 ) -> Iterator[tuple[int, int]]:
     """Trimmed sentence spans of the segment ``text[start:end]``, long ones cut."""
-    for a, b in tokenizer.span_tokenize(text[start:end]):
-        a, b = _trim(text, start + a, start + b)
-        if a < b:
-            yield from _cut_long(text, a, b)
+    for line_start, line_end in _line_pieces(text, start, end):
+        for piece_start, piece_end in _script_pieces(text, line_start, line_end):
+            piece = text[piece_start:piece_end]
+            for a, b in tokenizer.span_tokenize(piece):
+                a, b = _trim(text, piece_start + a, piece_start + b)
+                if a < b:
+                    yield from _cut_long(text, a, b)
+
+
+def _line_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` cut at the line breaks that end a sentence (`_line_ends_sentence`)."""
+    newline = text.find("\n", start, end)
+    pos = start
+    while newline >= 0:
+        if _line_ends_sentence(text, pos, newline, end):
+            yield pos, newline
+            pos = newline + 1
+        newline = text.find("\n", newline + 1, end)
+    yield pos, end
+
+
+def _line_ends_sentence(text: str, line_start: int, newline: int, end: int) -> bool:
+    """A line break ends a sentence when its line has no final or continuing punctuation
+    and the next line does not go on in lower case.
+
+    Headlines, photo captions ("FOTO: ..."), bylines and sign-offs of channel posts sit
+    on lines of their own, separated by single line breaks, without a period; prose
+    wrapped at a fixed width goes on in lower case ("a sentence that\nspans lines").
+    A line ending in ``. ! ?`` or a script's mark is left to the sentence splitter.
+    """
+    last = newline - 1
+    while last >= line_start and text[last].isspace():
+        last -= 1
+    i = last
+    while i >= line_start and text[i] in _CLOSERS:
+        i -= 1
+    if i < line_start or text[i] in _LINE_ENDS or text[i] in _LINE_CONTINUES:
+        return False
+    following = _NEXT_CHAR.match(text, newline + 1, end)
+    if following is None or following.group(1).islower():
+        return False
+    # a formula flattened from HTML subscripts ("O\n2", "Fe\n2O\n3", "(CH\n3)\n2CO") goes on
+    return not (following.group(1).isdigit() and _FORMULA_TAIL.search(text, line_start, last + 1))
+
+
+def _script_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` cut after the sentence marks of other scripts and at Thai spaces.
+
+    A CJK full stop needs no space after it; a space between Thai characters ends a
+    sentence once the sentence is `THAI_MIN_CHARS` long, half as much is left, and
+    the next word does not continue the sentence (shorter stretches are names,
+    numbers and clauses).
+    """
+    if not _SCRIPT_HINT.search(text, start, end):  # the common case: nothing to cut here
+        yield start, end
+        return
+    pos = start
+    for m in _SCRIPT_CUT.finditer(text, start, end):
+        if m.group("mark"):
+            yield pos, m.end()
+            pos = m.end()
+        elif _thai_space_ends(text, pos, m.start(), m.end(), end):
+            yield pos, m.start()
+            pos = m.end()
+    yield pos, end
+
+
+def _thai_space_ends(text: str, sentence_start: int, space: int, after: int, end: int) -> bool:
+    return (
+        space - sentence_start >= THAI_MIN_CHARS
+        and end - after >= THAI_MIN_CHARS // 2
+        and not text.startswith(_THAI_CONTINUES, after)
+    )
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -71,9 +71,10 @@ class TestPhrases:
         assert q.phrases == (("outsid", "mediat"),)
         assert q.terms == ("lavrov", "outsid", "mediat", "belarus")
 
-    def test_unclosed_quote_runs_to_end(self) -> None:
+    def test_unclosed_quote_is_ignored(self) -> None:
+        # issue 12: only balanced pairs make a phrase (it ran to the end before)
         q = parse_query('Lavrov said "no need for outside mediation')
-        assert q.phrases == (("no", "need", "for", "outsid", "mediat"),)
+        assert q.phrases == ()
         assert q.terms == ("lavrov", "say", "need", "outsid", "mediat")
 
     def test_phrase_words_keep_stopwords_and_split_compounds(self) -> None:
@@ -116,11 +117,18 @@ class TestExclusions:
         assert q.excluded == frozenset({"ex-soviet", "ex", "soviet"})
         assert q.terms == ("belarus",)
 
-    @pytest.mark.parametrize("quoted", ['"foreign powers"', "“foreign powers”", '"foreign powers'])
+    @pytest.mark.parametrize("quoted", ['"foreign powers"', "“foreign powers”", "«foreign powers»"])
     def test_exclude_phrase(self, quoted: str) -> None:
         q = parse_query(f"Belarus -{quoted}")
         assert q.excluded == frozenset({"foreign", "power"})
         assert q.terms == ("belarus",)
+        assert q.phrases == ()
+
+    def test_exclusion_with_a_stray_quote_excludes_the_word(self) -> None:
+        # issue 12: the unbalanced quote is ignored, so '-"foreign' is '-foreign'
+        q = parse_query('Belarus -"foreign powers')
+        assert q.excluded == frozenset({"foreign"})
+        assert q.terms == ("belarus", "power")
         assert q.phrases == ()
 
     def test_lone_dash_and_minus_numbers(self) -> None:

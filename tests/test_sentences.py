@@ -289,15 +289,18 @@ def test_boilerplate_only_blocks_and_headings_take_no_paragraph_number():
 def test_custom_and_empty_boilerplate():
     text = "Keep this.\nAdvertisement\nStill here.\n\nDROP ME please now.\n\nEnd."
     assert texts(text) == ["Keep this.", "Still here.", "DROP ME please now.", "End."]
+    # kept, "Advertisement" is a line of its own without final punctuation: a sentence (issue 12)
     assert texts(text, boilerplate=()) == [
         "Keep this.",
-        "Advertisement\nStill here.",
+        "Advertisement",
+        "Still here.",
         "DROP ME please now.",
         "End.",
     ]
     assert texts(text, boilerplate=[r"^drop me.*$"]) == [
         "Keep this.",
-        "Advertisement\nStill here.",
+        "Advertisement",
+        "Still here.",
         "End.",
     ]
     assert texts("A sentence.", boilerplate=[r"x*"]) == ["A sentence."]
