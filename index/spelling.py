@@ -303,7 +303,7 @@ Lookups = dict[UnknownWord, tuple[int, tuple[Candidate, ...]]]  # word -> (most 
 class Correction:
     """What spelling made of one question, in one pass (`Speller.correct`)."""
 
-    unknown: tuple[UnknownWord, ...]      # letter runs none of whose terms is indexed
+    unknown: tuple[UnknownWord, ...] | None  # letter runs none of whose terms is indexed (None: not looked for)
     stand_ins: tuple[tuple[UnknownWord, tuple[Candidate, ...]], ...]  # searched unknown words, nearest words
     weights: dict[str, float]             # term -> weight the stand-ins add to the question
     corrected: str | None                 # the question as searched with the stand-ins (None without any)
@@ -358,6 +358,9 @@ class Speller:
             looked_up[unknown] = (most, found)
         return found[:most]
 
+    def unknown(self, parsed: "ParsedQuery") -> tuple[UnknownWord, ...]:
+        return tuple(unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__))
+
     def correct(self, parsed: "ParsedQuery") -> Correction:
         """The stand-ins of a question's unknown words, their weights, and the question as searched.
 
@@ -368,11 +371,12 @@ class Speller:
         of whose words is indexed ("Lavrof"): rather than answer a pure guess,
         it gets no hits, and `suggestion` offers the corrected question.
         """
-        unknown = tuple(unknown_words(parsed.text, self.analyzer.analyze, self.vocab.__contains__))
         looked_up: Lookups = {}
         stand_ins = []
         searched = set(parsed.terms)
-        if unknown and self.typo > 0 and self.expansions > 0 and any(t in self.vocab for t in searched):
+        unknown = None  # found only when stand-ins are possible: most questions need neither
+        if self.typo > 0 and self.expansions > 0 and any(t in self.vocab for t in searched):
+            unknown = self.unknown(parsed)
             for word in unknown:
                 if searched.isdisjoint(self.analyzer.analyze(word.typed)):
                     continue
@@ -397,7 +401,7 @@ class Speller:
         Lookups `correct` made are not repeated.
         """
         fixes = []
-        for word in correction.unknown:
+        for word in self.unknown(parsed) if correction.unknown is None else correction.unknown:
             best = self._nearest(word, 1, correction.looked_up)
             if best:
                 fixes.append((word, best[0].word))
