@@ -26,6 +26,7 @@ import numpy as np
 
 from .analysis import Analyzer
 from .corpus import Article, Skipped, text_hash
+from .lifecycle import die_with_parent
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
 from .spelling import letter_runs
@@ -351,7 +352,11 @@ def _receive(queue: mp.Queue, proc: mp.Process) -> object:
 
 def _worker_main(queue: mp.Queue, articles: list[Article], analyzer: Analyzer,
                  boilerplate: tuple[str, ...] | None, ranges: list[tuple[int, int]]) -> None:
-    """A forked build worker: digest its batches in order, then send its word counts."""
+    """A forked build worker: digest its batches in order, then send its word counts.
+
+    It ends with the builder (`die_with_parent`): killed, the builder would
+    leave it blocked forever in ``join_thread`` writing to a pipe nobody reads."""
+    die_with_parent()
     try:
         os.nice(WORKER_NICE)
     except OSError:
