@@ -29,6 +29,8 @@ from .durable import fsync_dir, fsync_file, replace_durably
 from .spelling import lexicon_counts
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from .build import Accumulator
 
 FORMAT_VERSION = "2"  # 2: articles.hash, the configuration in the metadata
@@ -214,6 +216,13 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
 
     `hashes` are the articles' `text_hash` when the caller has them (reading a corpus computes them)."""
     write_meta(conn, meta)
+    append_rows(conn, acc, first_new_term, hashes)
+    write_words(conn, acc.words)
+
+
+def append_rows(conn: sqlite3.Connection, acc: "Accumulator", first_new_term: int,
+                hashes: Sequence[int] | None = None) -> None:
+    """The articles, sentences and new terms of `acc` (a bounded build writes one run at a time)."""
     if hashes is None:
         hashes = [text_hash(row[8][row[7]:]) for row in acc.article_rows]
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -221,9 +230,12 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
+
+
+def write_words(conn: sqlite3.Connection, words: "Counter[str]") -> None:
     conn.execute(WORDS_SCHEMA)  # absent from indexes built before it existed
     conn.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET freq = freq + excluded.freq",
-                     lexicon_counts(acc.words).items())
+                     lexicon_counts(words).items())
 
 
 def write_db(path: Path, acc: "Accumulator", meta: dict, skipped: Iterable[tuple],
