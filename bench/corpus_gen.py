@@ -84,7 +84,7 @@ SIGN_OFF_SHARE = 0.3         # articles ending in a "Reporting by ...; Editing b
 ARTICLES_PER_SHARD = 1000
 DATA = REPO / "bench" / "data"
 SQUAD_DOCS = REPO.parent / "shared" / "eval" / "squad-dev" / "docs.jsonl"
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "3m": 3_000_000, "10m": 10_000_000}
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 _CONSONANTS = "bdfgklmnprstvz"
