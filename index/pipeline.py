@@ -24,6 +24,7 @@ leaves the previous index serving and its leftovers are swept.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -104,7 +105,7 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
 class Spiller:
     """Writes each run out (rows to SQLite, columns to raw files, postings as runs), then merges them."""
 
-    def __init__(self, folder: Path, conn) -> None:  # noqa: ANN001 (sqlite3.Connection)
+    def __init__(self, folder: Path, conn: sqlite3.Connection) -> None:
         self.folder = folder
         self.conn = conn
         self.work = folder / ".runs"      # inside the generation folder: swept with it if killed

@@ -94,7 +94,7 @@ def current_generation(root: Path) -> Path:
 def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
     """Write a new generation with `fill(folder)`, then switch CURRENT to it atomically."""
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    tmp = root / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"  # the writer's pid: see `sweep`
     tmp.mkdir()
     try:
         fill(tmp)
@@ -112,15 +112,33 @@ def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
 
 
 def sweep(root: Path, keep: str) -> None:
-    """Remove generations and temporary files other than `keep` (open readers keep working on Linux)."""
+    """Remove generations and temporary files other than `keep` (open readers keep working on Linux).
+
+    A temporary folder of another process that is still running is kept: a
+    full build writes into its folder for as long as it runs (`index.pipeline`).
+    """
     for path in root.iterdir():
-        if path.name in (keep, CURRENT):
+        if path.name in (keep, CURRENT) or _live_writer(path.name):
             continue
         if path.name.startswith(("gen-", ".tmp-", f".{CURRENT}.")):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def _live_writer(name: str) -> bool:
+    """Whether `name` is the temporary folder of another process that is still running."""
+    pid = name.split("-")[1] if name.startswith(".tmp-") and name.count("-") >= 2 else ""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -89,3 +89,23 @@ def test_killed_uploads_never_leave_a_truncated_article(tmp_path: Path) -> None:
         assert path.read_text(encoding="utf-8") == expected, f"{path.name} is truncated"
     read = read_corpus(tmp_path / "corpus")  # hidden partial files are never read as articles
     assert len(read.articles) == 1 and all("same text" in s.reason for s in read.skipped)
+
+
+def test_a_running_builds_temp_folder_survives_another_write(tmp_path: Path) -> None:
+    """A full build writes into its temporary folder as long as it runs: a concurrent write's sweep
+    must not take it away, while a dead writer's folder is swept."""
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 3, "marker")
+    root.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live, dead = root / f".tmp-{other.pid}-feed", root / ".tmp-999999999-dead"
+        live.mkdir()
+        dead.mkdir()
+        SearchIndex.build(corpus, root, workers=1)
+        assert live.is_dir() and not dead.exists()
+    finally:
+        other.kill()
+        other.wait()
+    SearchIndex.build(corpus, root, workers=1)
+    assert not live.exists()
