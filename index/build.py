@@ -26,7 +26,7 @@ import numpy as np
 
 from .analysis import Analyzer
 from .corpus import Article, Skipped, text_hash
-from .lifecycle import die_with_parent
+from .lifecycle import die_with_parent, raise_if_stopped
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
 from .spelling import letter_runs
@@ -380,7 +380,11 @@ def _parallel_batches(batches: Iterator[list[Article]], analyzer: Analyzer, boil
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-            proc.join()
+        for proc in procs:
+            proc.join(timeout=1.0)
+            if proc.is_alive():      # (one that had not yet reset an inherited SIGTERM handler)
+                proc.kill()
+                proc.join()
         for queue in inboxes + outboxes:
             queue.close()
 
@@ -389,8 +393,9 @@ def _receive(queue: mp.Queue, proc: mp.Process) -> object:
     """The next message of one worker, or BuildWorkerError if it failed or died."""
     while True:
         try:
-            kind, payload = queue.get(timeout=1.0)
+            kind, payload = queue.get(timeout=0.25)
         except Empty:
+            raise_if_stopped()   # a stop signal dropped where it landed (see index.lifecycle)
             if not proc.is_alive():
                 raise BuildWorkerError(f"build worker {proc.pid} exited with code {proc.exitcode}") from None
             continue

@@ -41,6 +41,7 @@ PR_SET_PDEATHSIG = 1
 PARENT_GONE = signal.SIGUSR1
 POLL_SECONDS = 1.0   # how often a watchdog thread compares the parent pid
 GRACE_SECONDS = 5.0  # a stopped child's time to clean up before SIGKILL
+RESULT_SECONDS = 0.5  # after its cleanup, for a stopped child's result to reach its parent
 
 
 class Stopped(Exception):
@@ -67,8 +68,10 @@ def die_with_parent(graceful: bool = False, poll: float = POLL_SECONDS) -> None:
     Otherwise the process exits at once, and SIGTERM has its default effect
     (a worker forked from a graceful child must not inherit its handler).
     """
+    global _caller, _graceful_pid
     parent = parent_pid()
-    caller = sys._getframe(1).f_code if graceful else None
+    _caller = sys._getframe(1).f_code if graceful else None
+    _graceful_pid = os.getpid() if graceful else 0
     signal.signal(signal.SIGTERM, _stop_once if graceful else signal.SIG_DFL)
 
     def on_parent_signal(signum: int, frame: object) -> None:
@@ -76,7 +79,7 @@ def die_with_parent(graceful: bool = False, poll: float = POLL_SECONDS) -> None:
             _leave(graceful)
     signal.signal(PARENT_GONE, on_parent_signal)
     _set_pdeathsig(PARENT_GONE)
-    threading.Thread(target=_watch, args=(parent, poll, caller), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_watch, args=(parent, poll, graceful), name="parent-watch", daemon=True).start()
     if os.getppid() != parent:           # it died before the prctl: nobody will signal us
         _leave(graceful)
 
@@ -91,15 +94,13 @@ def _set_pdeathsig(signum: int) -> bool:
         return False
 
 
-def _watch(parent: int, poll: float, caller: CodeType | None) -> None:
+def _watch(parent: int, poll: float, graceful: bool) -> None:
     """The parent pid, checked every `poll` s; an orphan leaves (a graceful one after cleaning up)."""
     while os.getppid() == parent:
         time.sleep(poll)
-    if caller is not None:
+    if graceful:
         os.kill(os.getpid(), signal.SIGTERM)   # `Stopped` in the main thread (if not raised yet)
-        deadline = time.monotonic() + GRACE_SECONDS
-        while _main_thread_runs(caller) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        time.sleep(GRACE_SECONDS + 1.0)        # (`_exit_after_cleanup` ends the process first)
     os._exit(1)
 
 
@@ -119,15 +120,42 @@ def _leave(graceful: bool) -> None:
     os._exit(1)
 
 
+_stopping = False                  # a graceful child was told to stop
+_caller: CodeType | None = None    # the function of a graceful child that called die_with_parent
+_graceful_pid = 0                  # the process that installed the graceful handler
+
+
 def _stop_once(signum: int, frame: object) -> None:
-    """SIGTERM in a graceful child: raise `Stopped` once; SIGKILL-like exit if cleanup hangs."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_exit_later, name="stop-grace", daemon=True).start()
+    """SIGTERM in a graceful child: raise `Stopped` once, and remember it for `raise_if_stopped`.
+
+    A handler's exception can be swallowed where it lands (a fork's at-fork
+    hooks print and drop it), so long loops also call `raise_if_stopped`;
+    if the cleanup hangs, the process exits `GRACE_SECONDS` later anyway.
+    """
+    global _stopping
+    if os.getpid() != _graceful_pid:   # a process forked from the child, before it reset the handler
+        os._exit(1)
+    if _stopping:
+        return
+    _stopping = True
+    threading.Thread(target=_exit_after_cleanup, name="stop-grace", daemon=True).start()
     raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
 
 
-def _exit_later() -> None:
-    time.sleep(GRACE_SECONDS)
+def raise_if_stopped() -> None:
+    """Raise `Stopped` when this graceful child was told to stop (for loops that run long)."""
+    if _stopping:
+        raise Stopped("stopped by signal SIGTERM")
+
+
+def _exit_after_cleanup() -> None:
+    """End a stopped child once its main thread has left the function that called
+    `die_with_parent` (its cleanup ran and its result went out), or after `GRACE_SECONDS`:
+    nothing it could still do is wanted, and a pool worker would otherwise idle on."""
+    deadline = time.monotonic() + GRACE_SECONDS
+    while _caller is not None and _main_thread_runs(_caller) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(min(RESULT_SECONDS, max(0.0, deadline - time.monotonic())))
     os._exit(1)
 
 

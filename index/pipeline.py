@@ -39,6 +39,7 @@ from .analysis import Analyzer
 from .build import (PARALLEL_MIN_ARTICLES, Accumulator, BuildReport, analysed_batches, batched, build_workers,
                     paragraph_field)
 from .corpus import CorpusRead, corpus_files, iter_corpus
+from .lifecycle import raise_if_stopped
 from .postings import Postings
 from .runs import NpyWriter, Run, merge_runs, remove_run, write_run
 
@@ -87,6 +88,7 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
     try:
         for chunk, batch in analysed_batches(batched(itertools.chain(head, stream)), analyzer, boilerplate,
                                              n_workers, words):
+            raise_if_stopped()       # a stop signal whose exception landed where it was dropped
             acc.add_batch(batch, chunk)
             held += (len(batch.s_triples[0]) + len(batch.t_triples[0])) * POSTING_BYTES
             held += sum(len(a.text) for a in chunk) * TEXT_BYTES
@@ -96,6 +98,7 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
             if progress:
                 progress(done, max(total, done))
         acc = spill.run(acc)   # (continues the numbering: its counts are the totals)
+        raise_if_stopped()
         spill.finish(acc, make_meta(acc), [(s.path, s.line, s.reason) for s in read.skipped], plan)
     finally:
         spill.close()

@@ -242,3 +242,19 @@ def test_the_memory_budget_is_read_in_one_place(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("BUILD_MEMORY_MB", bad)
         with pytest.raises(ValueError, match="BUILD_MEMORY_MB"):
             config.build_memory_mb()
+
+
+def test_the_progress_bar_shows_an_eta() -> None:
+    import io
+
+    from index.progress import ProgressBar, clock, eta
+    assert eta(0, 100, 5.0) is None and eta(25, 100, 10.0) == 30.0 and eta(100, 100, 9.0) == 0.0
+    assert [clock(s) for s in (7, 185, 3720)] == ["7s", "3m05s", "1h02m"]
+    out = io.StringIO()
+    bar = ProgressBar("indexing", stream=out, force=True, min_interval=0)
+    bar(10, 40)
+    bar(40, 40)
+    bar.close()
+    first, last = out.getvalue().split("\r")[1:]
+    assert "10/40 articles" in first and "ETA " in first and "ETA ?" not in first
+    assert "40/40 articles" in last and "ETA 0s" in last and last.endswith("\n")
