@@ -269,5 +269,5 @@ def test_sigterm_during_a_reindex_stops_the_bot_within_10_s_and_leaves_no_temp_f
     assert index.meta["sentences"] == 3000 * 8
     index.close()
     if store.current_generation(root).name == before:
-        assert any("Reindex failed" in c["params"]["text"] and "stopped" in c["params"]["text"]
+        assert any("Reindex failed" in c["params"]["text"] and c["params"]["chat_id"] == ADMIN
                    for c in api.calls("sendMessage")), textwrap.shorten(bot.log, 2000)
