@@ -84,7 +84,7 @@ SIGN_OFF_SHARE = 0.3         # articles ending in a "Reporting by ...; Editing b
 ARTICLES_PER_SHARD = 1000
 DATA = REPO / "bench" / "data"
 SQUAD_DOCS = REPO.parent / "shared" / "eval" / "squad-dev" / "docs.jsonl"
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "3m": 3_000_000, "10m": 10_000_000}
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 _CONSONANTS = "bdfgklmnprstvz"
@@ -107,14 +107,32 @@ _TEMPLATES = (
 )
 
 
-def seed_texts() -> list[str]:
-    """The real text the word table is measured on: the seed articles and SQuAD paragraphs."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt"))]
-    if SQUAD_DOCS.exists():
-        with open(SQUAD_DOCS, encoding="utf-8") as fh:
-            for line in fh:
-                doc = json.loads(line)
-                texts += [doc["title"], doc["text"]]
+class SeedDataMissing(RuntimeError):
+    """The real text the vocabulary is measured on is not there: another corpus would be written."""
+
+
+def seed_texts(squad: Path | None = None) -> list[str]:
+    """The real text the word table is measured on: the seed articles and SQuAD paragraphs.
+
+    Both are required: without the SQuAD paragraphs the head of the word
+    distribution is measured on one article, and a "1M" corpus had ~400k
+    matching sentences per question instead of ~39k, so every figure measured
+    on it was wrong. Better no corpus than a different one under the same name.
+    """
+    squad = squad or SQUAD_DOCS
+    seeds = sorted((REPO / "seeds").glob("*.txt"))
+    if not squad.is_file() or not seeds:
+        missing = squad if not squad.is_file() else REPO / "seeds" / "*.txt"
+        raise SeedDataMissing(
+            f"{missing} is missing: the synthetic corpus seeds its vocabulary from the SQuAD dev "
+            f"paragraphs ({SQUAD_DOCS.relative_to(REPO.parent)} beside the repository, the shared eval "
+            "data) and seeds/; without them it would silently be a different corpus. "
+            "Put the file there or pass --seed-data PATH.")
+    texts = [p.read_text(encoding="utf-8") for p in seeds]
+    with open(squad, encoding="utf-8") as fh:
+        for line in fh:
+            doc = json.loads(line)
+            texts += [doc["title"], doc["text"]]
     return texts
 
 
@@ -139,10 +157,10 @@ class WordTable:
     cdf: np.ndarray          # float64, VOCABULARY
 
     @classmethod
-    def measure(cls) -> "WordTable":
+    def measure(cls, squad: Path | None = None) -> "WordTable":
         counts: Counter[str] = Counter()
         spellings: dict[str, Counter[str]] = {}
-        for text in seed_texts():
+        for text in seed_texts(squad):
             for w in _WORD.findall(text):
                 key = w.lower()
                 counts[key] += 1
@@ -327,9 +345,11 @@ def make_question(table: WordTable, article: GenArticle, rng: np.random.Generato
     return template.format(name=name, words=" ".join(chosen))
 
 
-def generate(label: str, target: int, n_questions: int = 1000, out: Path = DATA) -> dict:
-    """Write corpus-<label>/ and queries-<label>.txt under `out`; returns the manifest."""
-    table = WordTable.measure()
+def generate(label: str, target: int, n_questions: int = 1000, out: Path = DATA,
+             squad: Path | None = None) -> dict:
+    """Write corpus-<label>/ and queries-<label>.txt under `out`; returns the manifest.
+    Raises SeedDataMissing (before writing anything) when the seed text is absent."""
+    table = WordTable.measure(squad)
     folder = out / f"corpus-{label}"
     tmp = out / f".corpus-{label}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -371,14 +391,22 @@ def ensure(label: str, n_questions: int = 1000, out: Path = DATA) -> dict:
     return generate(label, SIZES[label], n_questions, out)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("sizes", nargs="+", choices=list(SIZES))
     ap.add_argument("--questions", type=int, default=1000)
-    args = ap.parse_args()
-    for label in args.sizes:
-        print(json.dumps(generate(label, SIZES[label], args.questions)))
+    ap.add_argument("--out", type=Path, default=DATA, help=f"where to write (default {DATA})")
+    ap.add_argument("--seed-data", type=Path, default=SQUAD_DOCS,
+                    help=f"the SQuAD dev paragraphs the vocabulary is measured on (default {SQUAD_DOCS})")
+    args = ap.parse_args(argv)
+    try:
+        for label in args.sizes:
+            print(json.dumps(generate(label, SIZES[label], args.questions, args.out, args.seed_data)))
+    except SeedDataMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

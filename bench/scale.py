@@ -67,7 +67,7 @@ DATA = REPO / "bench" / "data"
 RESULTS = REPO / "bench" / "results"
 ENGINES = ("ours", "rank-bm25", "bm25s", "bm25s-numba", "tantivy")
 WARMUP = 20
-RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50}
+RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50, "3m": 20, "10m": 10}  # rank-bm25 questions (it scores every sentence)
 PREP_VERSION = "1"
 
 

@@ -9,7 +9,10 @@ ingestion (an edit replaces the article).
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 
 from telegram import (
     BotCommandScopeAllGroupChats,
@@ -29,6 +32,7 @@ from telegram.ext import (
     filters,
 )
 
+from index import lifecycle
 from index.service import IndexService
 
 from . import admin, handlers
@@ -106,6 +110,7 @@ async def post_init(application: Application) -> None:
     bot = application.bot
     state: BotState = application.bot_data["state"]
     log.info("Running as @%s", bot.username)
+    stop_children_on_signals()
     try:
         await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
         await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -113,6 +118,20 @@ async def post_init(application: Application) -> None:
     except TelegramError as exc:
         log.warning("Could not set the command menu: %s", exc)
     await set_admin_commands(bot, sorted(state.settings.admin_ids))
+
+
+def stop_children_on_signals() -> None:
+    """On SIGINT/SIGTERM stop the reindex child and the search workers at once, then stop as PTB
+    does: PTB's stop waits for a running /reindex to end, so a host's stop signal would wait for
+    a whole rebuild. The child removes its half-written generation and the admin is told."""
+    def stop() -> None:
+        if lifecycle.stop_children():
+            log.info("Stopping: child processes told to stop")
+        raise SystemExit  # what PTB's own stop-signal handler does
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
 
 
 def run(application: Application, settings: Settings) -> None:

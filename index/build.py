@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import traceback
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from queue import Empty
@@ -26,6 +26,7 @@ import numpy as np
 
 from .analysis import Analyzer
 from .corpus import Article, Skipped, text_hash
+from .lifecycle import die_with_parent, raise_if_stopped
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
 from .spelling import letter_runs
@@ -212,12 +213,19 @@ class Accumulator:
 
 
 def paragraph_field(s_postings: Postings, sent_para: np.ndarray, sent_len: np.ndarray,
-                    n_paragraphs: int) -> tuple[Postings, np.ndarray]:
-    """Paragraph postings and lengths, derived from the sentence postings."""
+                    n_paragraphs: int, first_sentence: int = 0,
+                    first_paragraph: int = 0) -> tuple[Postings, np.ndarray]:
+    """Paragraph postings and lengths, derived from the sentence postings.
+
+    For a run of a bounded build (`index.pipeline`) the arrays cover the
+    sentences from `first_sentence` on, whose paragraphs are numbered from
+    `first_paragraph` (the lengths returned are those paragraphs').
+    """
     terms = s_postings.term_of_posting()
-    paras = sent_para[s_postings.docs]
+    paras = sent_para[s_postings.docs - first_sentence if first_sentence else s_postings.docs]
     postings = aggregate(terms, paras, s_postings.tfs.astype(np.int64), s_postings.n_terms)
-    para_len = np.bincount(sent_para, weights=sent_len, minlength=n_paragraphs).astype(np.int32)
+    para_len = np.bincount(sent_para - first_paragraph, weights=sent_len,
+                           minlength=n_paragraphs - first_paragraph).astype(np.int32)
     return postings, para_len
 
 
@@ -278,60 +286,106 @@ def accumulate(articles: Iterable[Article], analyzer: Analyzer,
                acc: Accumulator | None = None, workers: int | None = None) -> Accumulator:
     """Analyse the articles (splitting, analysis, per-token counting) and merge them in order.
 
-    With several workers the per-article work runs in forked processes, batch
-    ``i`` of `BATCH_ARTICLES` articles in worker ``i % workers``, and the
-    batches are merged here in corpus order: the result is identical to a
-    single-process run (`tests/test_scale_build.py`). `progress(n)` is called
-    with the number of articles merged so far.
+    With several workers the per-article work runs in forked processes (see
+    `analysed_batches`) and the batches are merged here in corpus order: the
+    result is identical to a single-process run (`tests/test_scale_build.py`).
+    `progress(n)` is called with the number of articles merged so far.
     """
     acc = acc or Accumulator()
     articles = list(articles)
-    ranges = [(lo, min(lo + BATCH_ARTICLES, len(articles))) for lo in range(0, len(articles), BATCH_ARTICLES)]
-    n_workers = min(build_workers(workers, len(articles)), len(ranges))
-    if n_workers > 1:
-        batches = _parallel_batches(articles, analyzer, boilerplate, ranges, n_workers, acc.words)
-    else:
-        batches = (digest([analyse_article(a, analyzer, boilerplate) for a in articles[lo:hi]], acc.words)
-                   for lo, hi in ranges)
-    for i, batch in enumerate(batches):  # (not zip: the parallel generator must run to its end)
-        lo, hi = ranges[i]
-        acc.add_batch(batch, articles[lo:hi])
+    n_workers = min(build_workers(workers, len(articles)), -(-len(articles) // BATCH_ARTICLES))
+    done = 0
+    for chunk, batch in analysed_batches(batched(articles), analyzer, boilerplate, n_workers, acc.words):
+        acc.add_batch(batch, chunk)
+        done += len(chunk)
         if progress:
-            progress(hi)
+            progress(done)
     return acc
+
+
+def batched(articles: Iterable[Article], size: int | None = None) -> Iterator[list[Article]]:
+    """Consecutive articles in lists of `size` (default `BATCH_ARTICLES`), the units of work."""
+    size = size or BATCH_ARTICLES
+    chunk: list[Article] = []
+    for article in articles:
+        chunk.append(article)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def analysed_batches(batches: Iterable[list[Article]], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
+                     n_workers: int, words: Counter[str]) -> Iterator[tuple[list[Article], Batch]]:
+    """Each batch of articles with its `Batch`, in order; `n_workers` > 1 forked processes compute them.
+
+    The written words are counted into `words` (by the workers, added when they finish).
+    """
+    if n_workers <= 1:
+        for chunk in batches:
+            yield chunk, digest([analyse_article(a, analyzer, boilerplate) for a in chunk], words)
+        return
+    yield from _parallel_batches(iter(batches), analyzer, boilerplate, n_workers, words)
 
 
 class BuildWorkerError(RuntimeError):
     """A build worker process failed (its traceback is the message)."""
 
 
-def _parallel_batches(articles: list[Article], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
-                      ranges: list[tuple[int, int]], n_workers: int, words: Counter[str]) -> Iterator[Batch]:
-    """The batches of `ranges` in order, computed by `n_workers` forked processes.
+AHEAD = 2  # batches handed to each worker before its first result is read (bounds memory in flight)
 
-    Each worker takes every n-th batch (so reading the workers round-robin
-    gives corpus order), sends each `Batch` as it is done and finally its own
-    word counts, which are added to `words`. The articles are inherited by
-    fork, never pickled.
+
+def _parallel_batches(batches: Iterator[list[Article]], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
+                      n_workers: int, words: Counter[str]) -> Iterator[tuple[list[Article], Batch]]:
+    """The batches in order, computed by `n_workers` forked processes.
+
+    Batch ``i`` goes to worker ``i % n`` through its own queue, so reading the
+    results round-robin gives corpus order; at most `AHEAD` batches per worker
+    are in flight, so a corpus streamed from disk is never all in memory.
+    Each worker finally sends its own word counts, which are added to `words`.
     """
     context = mp.get_context("fork")
-    queues = [context.Queue() for _ in range(n_workers)]
-    procs = [context.Process(target=_worker_main, daemon=True,
-                             args=(queues[w], articles, analyzer, boilerplate, ranges[w::n_workers]))
+    inboxes = [context.Queue() for _ in range(n_workers)]
+    outboxes = [context.Queue() for _ in range(n_workers)]
+    procs = [context.Process(target=_worker_main, daemon=True, args=(inboxes[w], outboxes[w], analyzer, boilerplate))
              for w in range(n_workers)]
     for proc in procs:
         proc.start()
+    pending: deque[list[Article]] = deque()
+    sent = 0
+
+    def send_next() -> None:
+        nonlocal sent
+        chunk = next(batches, None)
+        if chunk is not None:
+            inboxes[sent % n_workers].put(chunk)
+            pending.append(chunk)
+            sent += 1
     try:
-        for i in range(len(ranges)):
-            yield _receive(queues[i % n_workers], procs[i % n_workers])
-        for queue, proc in zip(queues, procs):
-            words.update(_receive(queue, proc))
+        for _ in range(AHEAD * n_workers):
+            send_next()
+        received = 0
+        while pending:
+            chunk = pending.popleft()
+            batch = _receive(outboxes[received % n_workers], procs[received % n_workers])
+            received += 1
+            send_next()
+            yield chunk, batch
+        for inbox in inboxes:
+            inbox.put(None)
+        for outbox, proc in zip(outboxes, procs):
+            words.update(_receive(outbox, proc))
     finally:
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-            proc.join()
-        for queue in queues:
+        for proc in procs:
+            proc.join(timeout=1.0)
+            if proc.is_alive():      # (one that had not yet reset an inherited SIGTERM handler)
+                proc.kill()
+                proc.join()
+        for queue in inboxes + outboxes:
             queue.close()
 
 
@@ -339,8 +393,9 @@ def _receive(queue: mp.Queue, proc: mp.Process) -> object:
     """The next message of one worker, or BuildWorkerError if it failed or died."""
     while True:
         try:
-            kind, payload = queue.get(timeout=1.0)
+            kind, payload = queue.get(timeout=0.25)
         except Empty:
+            raise_if_stopped()   # a stop signal dropped where it landed (see index.lifecycle)
             if not proc.is_alive():
                 raise BuildWorkerError(f"build worker {proc.pid} exited with code {proc.exitcode}") from None
             continue
@@ -349,22 +404,25 @@ def _receive(queue: mp.Queue, proc: mp.Process) -> object:
         return payload
 
 
-def _worker_main(queue: mp.Queue, articles: list[Article], analyzer: Analyzer,
-                 boilerplate: tuple[str, ...] | None, ranges: list[tuple[int, int]]) -> None:
-    """A forked build worker: digest its batches in order, then send its word counts."""
+def _worker_main(inbox: mp.Queue, outbox: mp.Queue, analyzer: Analyzer,
+                 boilerplate: tuple[str, ...] | None) -> None:
+    """A forked build worker: digest the batches it is sent (until None), then send its word counts.
+
+    It ends with the builder (`die_with_parent`): killed, the builder would
+    leave it blocked forever in ``join_thread`` writing to a pipe nobody reads."""
+    die_with_parent()
     try:
         os.nice(WORKER_NICE)
     except OSError:
         pass
     try:
         words: Counter[str] = Counter()
-        for lo, hi in ranges:
-            queue.put(("batch", digest([analyse_article(a, analyzer, boilerplate) for a in articles[lo:hi]],
-                                       words)))
-        queue.put(("words", words))
+        while (chunk := inbox.get()) is not None:
+            outbox.put(("batch", digest([analyse_article(a, analyzer, boilerplate) for a in chunk], words)))
+        outbox.put(("words", words))
     except BaseException:
-        queue.put(("error", traceback.format_exc()))
+        outbox.put(("error", traceback.format_exc()))
     finally:
-        queue.close()
-        queue.join_thread()
+        outbox.close()
+        outbox.join_thread()
 

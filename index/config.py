@@ -115,3 +115,28 @@ def analyzer_for(options: "AnalyzerOptions") -> "Analyzer":
 def boilerplate_lines(text: str) -> tuple[str, ...]:
     """The patterns of a boilerplate file: one regex per line; blank lines and # comments skipped."""
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+DEFAULT_BUILD_MEMORY_MB = 1024
+MIN_BUILD_MEMORY_MB = 1   # tiny budgets are for tests: many runs on a small corpus
+
+
+def build_memory_mb(value: int | str | None = None) -> int:
+    """The memory a full build may use for its own data, in MB: `value`, else $BUILD_MEMORY_MB, else 1024.
+
+    The build spills sorted runs of postings to disk whenever the articles and
+    postings it holds reach about half of this, so its peak memory follows the
+    budget, not the corpus size (`index.pipeline`). The interpreter with numpy,
+    numba and nltk (about 190 MB), the vocabulary and the written-word counts
+    come on top; those grow slowly with the corpus.
+    """
+    raw = value if value is not None else os.environ.get("BUILD_MEMORY_MB")
+    if raw is None or raw == "":
+        return DEFAULT_BUILD_MEMORY_MB
+    try:
+        mb = int(raw)
+    except ValueError:
+        raise ValueError(f"BUILD_MEMORY_MB must be a whole number of megabytes, not {raw!r}") from None
+    if mb < MIN_BUILD_MEMORY_MB:
+        raise ValueError(f"BUILD_MEMORY_MB must be at least {MIN_BUILD_MEMORY_MB}, not {mb}")
+    return mb

@@ -129,6 +129,14 @@ def fingerprint(root: Path) -> str:
 def read_corpus(root: Path, limits: Limits = Limits()) -> CorpusRead:
     """All articles under root, deduplicated by text (`text_hash`), with every problem reported."""
     result = CorpusRead()
+    result.articles.extend(iter_corpus(root, result, limits))
+    return result
+
+
+def iter_corpus(root: Path, result: CorpusRead, limits: Limits = Limits(),
+                keep_hashes: bool = True) -> Iterator[Article]:
+    """The articles `read_corpus` returns, one at a time (a bounded-memory build holds few);
+    files, skipped entries and (with `keep_hashes`) the articles' hashes go into `result`."""
     seen_text: dict[int, str] = {}
     seen_ids: set[str] = set()
     for path in corpus_files(root, result.skipped):
@@ -143,9 +151,9 @@ def read_corpus(root: Path, limits: Limits = Limits()) -> CorpusRead:
                 result.skipped.append(Skipped(rel, f"same text as article {seen_text[key]} (indexed once)"))
                 continue
             seen_text[key] = item.id
-            result.articles.append(_unique_id(item, seen_ids))
-            result.hashes.append(key)
-    return result
+            if keep_hashes:
+                result.hashes.append(key)
+            yield _unique_id(item, seen_ids)
 
 
 def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Article | Skipped]:

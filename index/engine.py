@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,10 +24,11 @@ import numpy as np
 
 from . import spelling, store
 from .analysis import Analyzer
-from .build import Accumulator, BuildReport, accumulate, full_arrays, paragraph_field
+from .build import Accumulator, BuildReport, accumulate, paragraph_field
 from .config import IndexConfig
-from .corpus import Article, CorpusError, fingerprint, read_corpus, text_hash
+from .corpus import Article, CorpusError, fingerprint, text_hash
 from .hits import Hit, SearchResult
+from .pipeline import build_generation
 from .postings import Field, Postings
 from .query import MAX_QUERY_CHARS, NOTE_PHRASE_FALLBACK, ParsedQuery, matches_phrase, parse_query
 from .ranking import Ranked, Ranker, RankingParams
@@ -115,35 +115,30 @@ class SearchIndex:
     @classmethod
     def build(cls, corpus: Path, root: Path, progress: Progress | None = None,
               params: RankingParams = DEFAULT_PARAMS, config: IndexConfig | None = None,
-              workers: int | None = None) -> tuple["SearchIndex", BuildReport]:
+              workers: int | None = None, memory_mb: int | None = None) -> tuple["SearchIndex", BuildReport]:
         """Read the corpus folder into a new generation of `root` (written atomically), and load it.
 
         `config` says how articles are read and analysed (default `IndexConfig()`;
         its folders are replaced by `corpus` and `root`). `workers` processes
-        analyse the articles (default: one per core for a corpus of some size;
-        see `index.build.accumulate`); the index is the same for any number."""
+        analyse the articles (default: one per core for a corpus of some size);
+        the build holds about `memory_mb` (default $BUILD_MEMORY_MB) and spills
+        the rest to disk (`index.pipeline`). The index is the same for any
+        number of workers and any budget."""
         started = time.perf_counter()
         config = (config or IndexConfig()).at(corpus, root)
         analyzer = config.make_analyzer()
         stamp = fingerprint(corpus)
-        read = read_corpus(corpus, config.limits)
-        total = len(read.articles)
-        acc = accumulate(read.articles, analyzer, config.boilerplate,
-                         (lambda n: progress(n, total)) if progress else None, workers=workers)
-        meta = _meta(config, stamp, acc, analyzer, time.perf_counter() - started)
-        skipped = [(s.path, s.line, s.reason) for s in read.skipped]
+        reports: list[BuildReport] = []
 
         def fill(folder: Path) -> None:
-            # the postings (numpy sorts, which release the GIL) are built in a thread
-            # while this one writes the database: the two longest serial steps overlap
-            with ThreadPoolExecutor(1) as pool:
-                arrays = pool.submit(full_arrays, acc)
-                store.write_db(folder / store.DB_NAME, acc, meta, skipped, read.hashes)
-                store.save_arrays(folder, arrays.result())
+            reports.append(build_generation(
+                folder, config, analyzer,
+                lambda acc: _meta(config, stamp, acc, analyzer, time.perf_counter() - started),
+                progress, workers, memory_mb))
 
         store.write_generation(root, fill)
-        report = BuildReport(acc.n_articles, acc.n_sentences, len(acc.vocab), read.files,
-                             read.skipped, time.perf_counter() - started)
+        report = reports[0]
+        report.seconds = time.perf_counter() - started
         return cls.load(root, params), report
 
     def add_articles(self, articles: list[Article], corpus: Path) -> tuple["SearchIndex", int]:

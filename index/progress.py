@@ -1,10 +1,33 @@
 """A progress bar on stderr for long builds, silent when stderr is not a terminal
-unless forced, so logs and CI output stay clean."""
+unless forced, so logs and CI output stay clean.
+
+It shows the articles done, the elapsed time and an ETA from the rate so
+far. A bounded build streams the corpus, so its total is an estimate (one
+article per text file or JSONL line, `index.pipeline.estimate_articles`):
+the bar may end a little short of it, never past it.
+"""
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+
+def eta(done: int, total: int, elapsed: float) -> float | None:
+    """Seconds left at the rate so far; None before there is a rate."""
+    if done <= 0 or elapsed <= 0 or total <= done:
+        return None if done <= 0 or elapsed <= 0 else 0.0
+    return elapsed * (total - done) / done
+
+
+def clock(seconds: float) -> str:
+    """12s, 3m05s, 1h02m."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 class ProgressBar:
@@ -25,11 +48,13 @@ class ProgressBar:
         if done < total and now - self._last < self.min_interval:
             return
         self._last = now
-        frac = done / total if total else 1.0
+        frac = min(done / total, 1.0) if total else 1.0
         width = 30
         bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
         elapsed = now - self.started
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total} articles {elapsed:5.1f}s")
+        left = eta(done, total, elapsed)
+        tail = f"ETA {clock(left)}" if left is not None else "ETA ?"
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{total} articles {clock(elapsed)} {tail}   ")
         self.stream.flush()
         self._drawn = True
 

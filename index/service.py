@@ -190,6 +190,8 @@ def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None) 
 
 
 def _build_generation(corpus: Path, root: Path, config: IndexConfig | None) -> BuildReport:
+    from .lifecycle import die_with_parent
+    die_with_parent(graceful=True)  # SIGTERM or the bot's death: the temp folder is removed, it exits
     with contextlib.suppress(OSError, AttributeError):
         os.nice(REBUILD_NICENESS)
     _, report = SearchIndex.build(corpus, root, config=config)
@@ -277,6 +279,8 @@ _worker_failed: str | None = None
 
 def _worker_start(root: str) -> None:
     global _worker_root
+    from .lifecycle import die_with_parent
+    die_with_parent()
     _worker_root = Path(root)
 
 

@@ -29,6 +29,8 @@ from .durable import fsync_dir, fsync_file, replace_durably
 from .spelling import lexicon_counts
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from .build import Accumulator
 
 FORMAT_VERSION = "2"  # 2: articles.hash, the configuration in the metadata
@@ -92,7 +94,7 @@ def current_generation(root: Path) -> Path:
 def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
     """Write a new generation with `fill(folder)`, then switch CURRENT to it atomically."""
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    tmp = root / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"  # the writer's pid: see `sweep`
     tmp.mkdir()
     try:
         fill(tmp)
@@ -110,15 +112,33 @@ def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
 
 
 def sweep(root: Path, keep: str) -> None:
-    """Remove generations and temporary files other than `keep` (open readers keep working on Linux)."""
+    """Remove generations and temporary files other than `keep` (open readers keep working on Linux).
+
+    A temporary folder of another process that is still running is kept: a
+    full build writes into its folder for as long as it runs (`index.pipeline`).
+    """
     for path in root.iterdir():
-        if path.name in (keep, CURRENT):
+        if path.name in (keep, CURRENT) or _live_writer(path.name):
             continue
         if path.name.startswith(("gen-", ".tmp-", f".{CURRENT}.")):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def _live_writer(name: str) -> bool:
+    """Whether `name` is the temporary folder of another process that is still running."""
+    pid = name.split("-")[1] if name.startswith(".tmp-") and name.count("-") >= 2 else ""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -214,6 +234,13 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
 
     `hashes` are the articles' `text_hash` when the caller has them (reading a corpus computes them)."""
     write_meta(conn, meta)
+    append_rows(conn, acc, first_new_term, hashes)
+    write_words(conn, acc.words)
+
+
+def append_rows(conn: sqlite3.Connection, acc: "Accumulator", first_new_term: int,
+                hashes: Sequence[int] | None = None) -> None:
+    """The articles, sentences and new terms of `acc` (a bounded build writes one run at a time)."""
     if hashes is None:
         hashes = [text_hash(row[8][row[7]:]) for row in acc.article_rows]
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -221,9 +248,12 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
+
+
+def write_words(conn: sqlite3.Connection, words: "Counter[str]") -> None:
     conn.execute(WORDS_SCHEMA)  # absent from indexes built before it existed
     conn.executemany("INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET freq = freq + excluded.freq",
-                     lexicon_counts(acc.words).items())
+                     lexicon_counts(words).items())
 
 
 def write_db(path: Path, acc: "Accumulator", meta: dict, skipped: Iterable[tuple],

@@ -1,4 +1,5 @@
-"""kill -9 at random moments: the index and the corpus folder are never left half-written."""
+"""kill -9 at random moments: the index and the corpus folder are never left half-written,
+and no process of a killed build lives on (its forked analysis workers end with it)."""
 from __future__ import annotations
 
 import random
@@ -7,6 +8,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+try:
+    from test_orphans import group, survivors
+except ImportError:  # tests/ became a package
+    from tests.test_orphans import group, survivors
 
 from index import store
 from index.corpus import read_corpus
@@ -34,11 +40,13 @@ def test_killed_builds_always_leave_a_loadable_index(tmp_path: Path) -> None:
     outcomes = {"old": 0, "new": 0}
     for _ in range(RUNS):
         proc = subprocess.Popen([sys.executable, "-m", "index", "build", "--corpus", str(corpus),
-                                 "--index", str(root)], cwd=REPO,
+                                 "--index", str(root)], cwd=REPO, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.1, 1.4))
+        build = group(proc.pid)             # the builder and its workers: one process group
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        assert not survivors(build), "a killed build left processes running"
         index = SearchIndex.load(root)  # never raises: CURRENT always names a complete generation
         old = bool(index.search("oldmarker").hits)
         new = bool(index.search("newmarker").hits)
@@ -81,3 +89,23 @@ def test_killed_uploads_never_leave_a_truncated_article(tmp_path: Path) -> None:
         assert path.read_text(encoding="utf-8") == expected, f"{path.name} is truncated"
     read = read_corpus(tmp_path / "corpus")  # hidden partial files are never read as articles
     assert len(read.articles) == 1 and all("same text" in s.reason for s in read.skipped)
+
+
+def test_a_running_builds_temp_folder_survives_another_write(tmp_path: Path) -> None:
+    """A full build writes into its temporary folder as long as it runs: a concurrent write's sweep
+    must not take it away, while a dead writer's folder is swept."""
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 3, "marker")
+    root.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live, dead = root / f".tmp-{other.pid}-feed", root / ".tmp-999999999-dead"
+        live.mkdir()
+        dead.mkdir()
+        SearchIndex.build(corpus, root, workers=1)
+        assert live.is_dir() and not dead.exists()
+    finally:
+        other.kill()
+        other.wait()
+    SearchIndex.build(corpus, root, workers=1)
+    assert not live.exists()

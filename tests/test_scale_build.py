@@ -1,4 +1,5 @@
-"""A parallel build writes exactly the index a single process writes.
+"""A parallel build, and a build in a tiny memory budget, write exactly the index a single
+process holding everything writes.
 
 The build analyses batches of articles in forked worker processes and merges
 them in corpus order (`index.build.accumulate`); term ids, postings, every
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 
 from index import build as build_mod
-from index import store
+from index import config, pipeline, store
+from index import runs as runs_mod
 from index.analysis import DEFAULT_ANALYZER
 from index.build import Accumulator, BuildWorkerError, accumulate, analyse_article, digest, full_arrays
 from index.corpus import read_corpus
@@ -166,3 +168,93 @@ def test_parallel_build_equals_serial_on_real_text(tmp_path: Path, monkeypatch: 
     a, b = arrays(serial.generation), arrays(parallel.generation)
     assert all(np.array_equal(a[k], b[k]) for k in store.ARRAYS)
     assert tables(serial.generation) == tables(parallel.generation)
+
+
+# ----- the bounded-memory build (index.pipeline, index.runs) --------------------------------------
+def test_a_tiny_memory_budget_builds_the_same_index_from_many_runs(corpus: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spilled runs merged term by term equal the one-piece build: every array, every row."""
+    whole, _ = SearchIndex.build(corpus, tmp_path / "whole", workers=1)   # the default budget: one run
+    reference = full_arrays(accumulate(read_corpus(corpus).articles, DEFAULT_ANALYZER, workers=1))
+    written: list[Path] = []
+    real_write_run = pipeline.write_run
+    monkeypatch.setattr(pipeline, "write_run", lambda stem, p: written.append(stem) or real_write_run(stem, p))
+    monkeypatch.setattr(build_mod, "BATCH_ARTICLES", 3)
+    monkeypatch.setattr(pipeline, "RUN_SHARE", 0.002)                  # 1 MB budget: 2 kB runs
+    monkeypatch.setattr(pipeline, "MERGE_BYTES_PER_POSTING", 10 ** 9)   # merge chunks of one term
+    for workers in (1, 2):
+        written.clear()
+        seen: list[tuple[int, int]] = []
+        tiny, report = SearchIndex.build(corpus, tmp_path / f"tiny{workers}", workers=workers, memory_mb=1,
+                                         progress=lambda done, total: seen.append((done, total)))
+        assert len(written) == 3 * 24, "a run of each field after every batch of 3 articles"
+        got = arrays(tiny.generation)
+        for name in store.ARRAYS:
+            assert got[name].dtype == np.dtype(store.ARRAYS[name]), name
+            assert np.array_equal(got[name], reference[name]), name
+        assert tables(tiny.generation) == tables(whole.generation)
+        assert report.articles == 72 and seen[-1] == (72, 72) and seen == sorted(seen)
+        assert not (tiny.generation / ".runs").exists()
+        q = "what did Lavrov say about sanctions"
+        assert [h.to_json() for h in tiny.search(q, k=10).hits] == [h.to_json() for h in whole.search(q, k=10).hits]
+
+
+def test_an_empty_corpus_builds_an_empty_index(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "empty.txt").write_text("", encoding="utf-8")
+    index, report = SearchIndex.build(tmp_path / "corpus", tmp_path / "index", memory_mb=1)
+    assert report.articles == 0 and len(report.skipped) == 1
+    assert index.search("anything").hits == ()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merged_runs_equal_postings_from_all_triples(seed: int, tmp_path: Path) -> None:
+    """Runs of consecutive documents, with the vocabulary growing run by run, merged in chunks."""
+    rng = np.random.default_rng(seed)
+    runs, triples, doc0, n_terms = [], [], 0, 0
+    for i in range(int(rng.integers(1, 7))):
+        n_terms += int(rng.integers(0, 20))
+        n_docs = int(rng.integers(0, 40))
+        if n_terms == 0 or n_docs == 0:
+            continue
+        pairs = np.unique(rng.integers(0, n_terms, 300) * n_docs + rng.integers(0, n_docs, 300))
+        t, d = (pairs // n_docs).astype(np.int32), (pairs % n_docs + doc0).astype(np.int32)
+        f = rng.integers(1, 70000, len(pairs))                       # some over the uint16 cap
+        runs.append(runs_mod.write_run(tmp_path / f"r{i}", Postings.from_triples(t, d, f, n_terms)))
+        triples.append((t, d, f))
+        doc0 += n_docs
+    n_terms += 3                                                      # terms no run knew of
+    for chunk in (1, 7, 10 ** 6):
+        runs_mod.merge_runs(runs, n_terms, tmp_path, f"m{chunk}", chunk)
+        got = [np.load(tmp_path / f"m{chunk}_{part}.npy") for part in ("ptr", "docs", "tfs")]
+        cat = [np.concatenate([x[k] for x in triples]) if triples else np.zeros(0, np.int64) for k in range(3)]
+        want = Postings.from_triples(cat[0].astype(np.int32), cat[1].astype(np.int32), cat[2], n_terms)
+        assert np.array_equal(got[0], want.ptr) and np.array_equal(got[1], want.docs)
+        assert np.array_equal(got[2], want.tfs) and got[2].dtype == np.uint16
+
+
+def test_the_memory_budget_is_read_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BUILD_MEMORY_MB", raising=False)
+    assert config.build_memory_mb() == config.DEFAULT_BUILD_MEMORY_MB
+    monkeypatch.setenv("BUILD_MEMORY_MB", "300")
+    assert config.build_memory_mb() == 300 and config.build_memory_mb(64) == 64
+    for bad in ("lots", "0"):
+        monkeypatch.setenv("BUILD_MEMORY_MB", bad)
+        with pytest.raises(ValueError, match="BUILD_MEMORY_MB"):
+            config.build_memory_mb()
+
+
+def test_the_progress_bar_shows_an_eta() -> None:
+    import io
+
+    from index.progress import ProgressBar, clock, eta
+    assert eta(0, 100, 5.0) is None and eta(25, 100, 10.0) == 30.0 and eta(100, 100, 9.0) == 0.0
+    assert [clock(s) for s in (7, 185, 3720)] == ["7s", "3m05s", "1h02m"]
+    out = io.StringIO()
+    bar = ProgressBar("indexing", stream=out, force=True, min_interval=0)
+    bar(10, 40)
+    bar(40, 40)
+    bar.close()
+    first, last = out.getvalue().split("\r")[1:]
+    assert "10/40 articles" in first and "ETA " in first and "ETA ?" not in first
+    assert "40/40 articles" in last and "ETA 0s" in last and last.endswith("\n")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,10 +11,28 @@ import pytest
 from bench import corpus_gen
 from index.engine import SearchIndex
 
+REPO = Path(__file__).resolve().parents[1]
+needs_seed_data = pytest.mark.skipif(not corpus_gen.SQUAD_DOCS.is_file(),
+                                     reason=f"{corpus_gen.SQUAD_DOCS} (the generator's seed text) is not here")
+
 
 @pytest.fixture(scope="module")
 def table() -> corpus_gen.WordTable:
+    if not corpus_gen.SQUAD_DOCS.is_file():
+        pytest.skip(f"{corpus_gen.SQUAD_DOCS} (the generator's seed text) is not here")
     return corpus_gen.WordTable.measure()
+
+
+def test_missing_seed_data_stops_with_a_clear_message_and_writes_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "squad-dev" / "docs.jsonl"
+    with pytest.raises(corpus_gen.SeedDataMissing, match="docs.jsonl is missing"):
+        corpus_gen.generate("tiny", 400, n_questions=5, out=tmp_path / "out", squad=missing)
+    assert not (tmp_path / "out").exists()
+    run = subprocess.run([sys.executable, "bench/corpus_gen.py", "10k", "--out", str(tmp_path / "cli"),
+                          "--seed-data", str(missing)], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    assert f"error: {missing} is missing" in run.stderr and "--seed-data" in run.stderr
+    assert not (tmp_path / "cli").exists()
 
 
 def test_articles_are_a_pure_function_of_their_number(table: corpus_gen.WordTable) -> None:
@@ -31,6 +51,7 @@ def test_word_distribution_is_zipf_like_with_a_synthetic_tail(table: corpus_gen.
     assert len(words) == 20000                      # synthetic words are distinct
 
 
+@needs_seed_data
 def test_generated_corpus_is_deterministic_and_builds(tmp_path: Path) -> None:
     one = corpus_gen.generate("tiny", 400, n_questions=30, out=tmp_path / "one")
     two = corpus_gen.generate("tiny", 400, n_questions=30, out=tmp_path / "two")
