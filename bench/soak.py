@@ -4,7 +4,7 @@
     .venv/bin/python bench/soak.py --questions 500 --out -   # a quick look, report on stdout only
 
 The bot runs as users run it: ``python -m bot`` as a subprocess, polling
-`tests/fakebotapi.py` on 127.0.0.1, RATE_LIMITER on (Telegram's 30 messages/s
+`tests/fakebotapi/` on 127.0.0.1, RATE_LIMITER on (Telegram's 30 messages/s
 and its retries), QUESTIONS_PER_MINUTE=0 (the per-user limit would refuse a
 soak). The fake answers a share of the bot's calls with a fault instead:
 
@@ -46,10 +46,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-from fakebotapi import FakeBotAPI  # noqa: E402
+sys.path.insert(0, str(REPO))       # run as a file, like every script in bench/: the repo's packages first
 
 from bench.machine import cpu_model  # noqa: E402
+from tests.fakebotapi import FakeBotAPI  # noqa: E402
 
 QUESTIONS_FILE = REPO / "tests" / "data" / "seed_questions.jsonl"
 MEMORY_BOUND_MB = 64.0     # end RSS may exceed the warmed-up RSS by at most this (see the report)
@@ -260,7 +260,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"python-telegram-bot {m['python-telegram-bot']}, httpx {m['httpx']}, numpy {m['numpy']}.",
         "",
         f"The bot (`python -m bot`, RATE_LIMITER=on, QUESTIONS_PER_MINUTE=0, corpus `{args.corpus.name}/`) "
-        f"polled `tests/fakebotapi.py` on 127.0.0.1; {r['questions']:,} questions from {r['chats']} chats, "
+        f"polled `tests/fakebotapi/` on 127.0.0.1; {r['questions']:,} questions from {r['chats']} chats, "
         f"at most {args.window} waiting at a time, each chat waiting for its answer before asking again. "
         f"The fake failed calls at random (seed {args.seed}; shares of each method's calls): "
         + ", ".join(f"{m_} {k} {s * args.fault_scale:.1%}" for m_, k, s, _ in FAULTS) + ". "

@@ -13,16 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-try:
-    from conftest import BotProcess
-except ImportError:  # tests/ became a package
-    from tests.conftest import BotProcess
+from tests.botprocess import BotProcess
 
 
-try:
-    from fakebotapi import FakeBotAPI, parse_telegram_html
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI, parse_telegram_html
+from tests.fakebotapi import FakeBotAPI, parse_telegram_html
 
 ADMIN = 1001
 CHANNEL = -1001234

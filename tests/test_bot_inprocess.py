@@ -23,10 +23,7 @@ from bot.config import Settings
 from bot.handlers import TYPING_AFTER, BotState, typing_while
 from index.service import IndexService
 
-try:
-    from fakebotapi import FakeBotAPI
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi import FakeBotAPI
 
 ADMIN = 1001
 

@@ -26,14 +26,9 @@ from typing import Any
 
 import pytest
 
-try:
-    from conftest import BotProcess
-    from fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
-    from test_bot_inprocess import ADMIN, running
-except ImportError:  # tests/ became a package
-    from tests.conftest import BotProcess
-    from tests.fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
-    from tests.test_bot_inprocess import ADMIN, running
+from tests.botprocess import BotProcess
+from tests.fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
+from tests.test_bot_inprocess import ADMIN, running
 
 REPO = Path(__file__).resolve().parents[1]
 STRANGER = 2002

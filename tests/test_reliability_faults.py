@@ -32,12 +32,8 @@ import pytest
 from index.hits import SearchResult
 from index.service import Busy, IndexService
 
-try:
-    from fakebotapi import FakeBotAPI
-    from test_bot_inprocess import ADMIN, running, said
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI
-    from tests.test_bot_inprocess import ADMIN, running, said
+from tests.fakebotapi import FakeBotAPI
+from tests.test_bot_inprocess import ADMIN, running, said
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_QUESTIONS = [json.loads(line)["question"]

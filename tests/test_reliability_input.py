@@ -36,12 +36,8 @@ from index.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_query
 from index.service import IndexService
 from index.stopwords import STOPWORDS
 
-try:
-    from fakebotapi import FakeBotAPI, parse_telegram_html
-    from test_bot_inprocess import running
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI, parse_telegram_html
-    from tests.test_bot_inprocess import running
+from tests.fakebotapi import FakeBotAPI, parse_telegram_html
+from tests.test_bot_inprocess import running
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CASES: Counter[str] = Counter()
