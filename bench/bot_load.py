@@ -80,7 +80,7 @@ from bench import corpus_gen  # noqa: E402
 from bench.machine import cpu_model  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
-from bot.handlers import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
+from bot.replies import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 CHATS = 50

@@ -9,7 +9,11 @@ ingestion (an edit replaces the article).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from telegram import (
     BotCommandScopeAllGroupChats,
@@ -31,11 +35,12 @@ from telegram.ext import (
 
 from index.service import IndexService
 
-from . import admin, handlers
+from . import admin, buttons, handlers
 from .config import Settings
-from .handlers import AddressedToBot, BotState, ViaThisBot
+from .handlers import AddressedToBot, ViaThisBot
 from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
 from .retry import RetryingRateLimiter
+from .state import BotState
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,9 @@ CONCURRENT_UPDATES = 32
 
 
 def build_application(settings: Settings, service: IndexService) -> Application:
-    """The bot, ready for `run_polling`/`run_webhook` (the caller starts loading the index)."""
+    """The bot, ready for `run_polling`/`run_webhook`: `post_init` starts loading the index,
+    `post_shutdown` stops the service (the rules-bot model: one search object, started and
+    stopped by the application, everything else calls it)."""
     builder = (
         Application.builder()
         .token(settings.token or "")
@@ -70,6 +77,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     # Throttled to Telegram's flood limits unless RATE_LIMITER=off; 429s, 5xx and timeouts retried always.
     builder = builder.rate_limiter(RetryingRateLimiter(throttle=settings.rate_limiter))
@@ -94,7 +102,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & ~ViaThisBot(), handlers.private_question),
         MessageHandler(private & filters.COMMAND, handlers.unknown_command),
         MessageHandler(groups & filters.TEXT & ~filters.COMMAND & AddressedToBot(), handlers.group_question),
-        CallbackQueryHandler(handlers.button),
+        CallbackQueryHandler(buttons.button),
         InlineQueryHandler(handlers.inline_query),
     ])
     application.add_error_handler(handlers.on_error)
@@ -102,9 +110,11 @@ def build_application(settings: Settings, service: IndexService) -> Application:
 
 
 async def post_init(application: Application) -> None:
-    """Set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
+    """Start loading the index (in a thread: polling starts and a webhook binds its port at
+    once), then set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
     bot = application.bot
     state: BotState = application.bot_data["state"]
+    state.loader = asyncio.get_running_loop().create_task(load_index(state))
     log.info("Running as @%s", bot.username)
     try:
         await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
@@ -113,6 +123,52 @@ async def post_init(application: Application) -> None:
     except TelegramError as exc:
         log.warning("Could not set the command menu: %s", exc)
     await set_admin_commands(bot, sorted(state.settings.admin_ids))
+
+
+async def post_shutdown(application: Application) -> None:
+    """Stop the search processes (a load still running in its thread is abandoned with the process)."""
+    state: BotState = application.bot_data["state"]
+    if state.loader is not None and not state.loader.done():
+        state.loader.cancel()
+    await asyncio.to_thread(state.service.close)
+
+
+async def load_index(state: BotState) -> None:
+    """Load (or build) the index; a failure is kept by the service, so questions say why."""
+    try:
+        await in_daemon_thread(state.service.start, "index-loader")
+    except Exception:  # noqa: BLE001 - the service keeps the reason; questions and /stats say it
+        log.exception("The index could not be loaded")
+        return
+    info = await asyncio.to_thread(state.service.stats)
+    log.info("Index ready: %d articles, %d sentences, %d terms", info.articles, info.sentences, info.terms)
+
+
+T = TypeVar("T")
+
+
+async def in_daemon_thread(fn: Callable[[], T], name: str) -> T:
+    """`fn()` in a daemon thread, awaited. Unlike `asyncio.to_thread`, the process does not wait
+    for it at exit: SIGTERM during a long first build stops the bot at once."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = fn(), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:        # the loop closed meanwhile: nobody waits any more
+            pass
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
 
 
 def run(application: Application, settings: Settings) -> None:

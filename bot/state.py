@@ -1,4 +1,5 @@
-"""Server-side memory behind the buttons, and the per-user question budget.
+"""What the handlers share (`BotState`): the settings, the index service, the memory behind
+the buttons, and the per-user question budget.
 
 Telegram gives a button 64 bytes of `callback_data`, too little for a
 question, so an answer's question lives here under a short random token and
@@ -9,11 +10,19 @@ token was evicted (or never existed: a forged callback) just gets a polite
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+
+from telegram.ext import ContextTypes
+
+from index.hits import SearchResult
+from index.service import IndexService
+
+from .config import Settings
 
 MAX_CALLBACK_BYTES = 64
 ACTIONS = {"m": "more", "c": "context", "d": "didyoumean"}
@@ -120,3 +129,28 @@ class QuestionLimiter:
         tell = user_id not in self._told
         self._told[user_id] = now
         return False, wait, tell
+
+
+def shown(result: SearchResult) -> tuple[tuple[int, str], ...]:
+    """(sentence id, text) of each hit: what a page showed, for later Context presses."""
+    return tuple((h.sentence_id, h.text) for h in result.hits)
+
+
+@dataclass
+class BotState:
+    """Everything the handlers share; one per Application (``bot_data["state"]``). Whether the
+    index is loading, failed or rebuilding is the service's to say, not kept here."""
+
+    settings: Settings
+    service: IndexService
+    queries: QueryStore = field(default_factory=QueryStore)
+    limiter: QuestionLimiter | None = None
+    loader: asyncio.Task | None = None      # the task loading the index (started in post_init)
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = QuestionLimiter(self.settings.questions_per_minute)
+
+
+def bot_state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.application.bot_data["state"]

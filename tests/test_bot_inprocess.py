@@ -3,7 +3,7 @@ cannot be put in on cue: the index still loading or failed, a rate-limited user,
 already running or failing, Telegram answering 500 or 429, a slow answer (typing indicator).
 
 Nothing is mocked: the IndexService is real (on a copy of the seeds), faults come from the
-fake server, and the bot's own `BotState` flags are set where a test needs a state.
+fake server, and states come from real causes (a missing corpus, a second /reindex).
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from telegram import Bot, Message
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.handlers import TYPING_AFTER, BotState, typing_while
+from bot.replies import TYPING_AFTER, typing_while
+from bot.state import BotState
 from index.service import IndexService
 
 from tests.fakebotapi import FakeBotAPI
@@ -81,10 +82,12 @@ def test_questions_while_the_index_loads_then_answers(api: FakeBotAPI, corpus: P
 
 
 def test_a_failed_load_is_explained(api: FakeBotAPI, corpus: Path) -> None:
+    shutil.rmtree(corpus)
     with running(api, corpus, start=False) as state:
-        state.load_error = "CorpusError: no such folder"
+        with pytest.raises(Exception, match="corpus folder not found"):
+            state.service.start()
         api.send_message("Lavrov", chat_id=12, user_id=12)
-        said(api, 12, "could not be loaded (CorpusError: no such folder)")
+        said(api, 12, "could not be loaded (CorpusError: corpus folder not found")
 
 
 def test_too_many_questions_get_one_polite_note(api: FakeBotAPI, corpus: Path) -> None:
@@ -108,14 +111,14 @@ def test_too_many_questions_get_one_polite_note(api: FakeBotAPI, corpus: Path) -
 
 def test_reindex_already_running_and_failing_reindex(api: FakeBotAPI, corpus: Path) -> None:
     with running(api, corpus) as state:
-        state.reindexing = True
         api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)
+        api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)      # while the first one runs
         said(api, ADMIN, "already running")
-        state.reindexing = False
+        said(api, ADMIN, "Reindex done")
         shutil.rmtree(corpus)                       # the rebuild cannot read the corpus any more
         api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)
         said(api, ADMIN, "Reindex failed")
-        assert not state.reindexing
+        assert not state.service.rebuilding
         api.send_message("what did Lavrov say", chat_id=ADMIN, user_id=ADMIN)   # the old index serves
         said(api, ADMIN, "<b>Lavrov</b>")
 

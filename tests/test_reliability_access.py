@@ -124,7 +124,7 @@ def test_admin_commands_and_uploads_are_refused_however_a_non_admin_sends_them(t
 
         # nothing ran ...
         assert state.service.current() is index
-        assert not state.reindexing
+        assert not state.service.rebuilding
         assert snapshot(corpus) == before
         assert len([t for t in texts(api) if t.startswith("Reindexing")]) == 1   # the admin's own
         assert not [t for t in texts(api) if "Articles:" in t]

@@ -59,7 +59,8 @@ when the bot under test is configured through the environment.
 
 The parts: `validate` (what Telegram accepts: its HTML, limits, keyboards), `world` (users,
 chats, messages, files, the update queue), `inject` (updates a test makes happen), `methods`
-and `bot_methods` (the method handlers), `front` (HTTP, dispatch, faults), `api` (the assembled
+and `bot_methods` (the method handlers), `front` (HTTP, dispatch, faults), `drive` (running a PTB app, posting to
+a webhook), `api` (the assembled
 `FakeBotAPI` and what a test inspects).
 """
 from .api import FakeBotAPI

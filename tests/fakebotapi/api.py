@@ -2,7 +2,7 @@
 
 The parts share one state (`World`); each module holds one concern: what Telegram accepts
 (`validate`), the world (`world`), building updates (`inject`), the method handlers
-(`methods`, `bot_methods`) and the HTTP front (`front`). This module adds the read side a test
+(`methods`, `bot_methods`), the HTTP front (`front`) and running a bot against it (`drive`). This module adds the read side a test
 uses: the calls received, the messages sent, and waiting for a call.
 """
 from __future__ import annotations
@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .bot_methods import BotMethods
+from .drive import Driving
 from .front import HttpFront
 from .inject import Injection
 from .methods import MessageMethods
 
 
-class FakeBotAPI(HttpFront, Injection, MessageMethods, BotMethods):
+class FakeBotAPI(HttpFront, Driving, Injection, MessageMethods, BotMethods):
     """In-process fake of the Telegram Bot API (see the package docstring)."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "ArticleQABot",

@@ -1,6 +1,8 @@
-"""The Bot API methods about the bot and its chats: commands, webhook, chats, members, menus.
+"""The Bot API methods about the bot, its chats and files: commands, webhook, chats, members,
+menus, chat actions, documents.
 
-Like `methods`: parameters in, a result or an `APIError` out, state in `World`.
+Like `methods`: parameters in, a result or an `APIError` out, state in `World`. sendDocument
+builds its message with `MessageMethods._bot_message` (the classes meet in `FakeBotAPI`).
 """
 from __future__ import annotations
 
@@ -11,12 +13,17 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from .validate import bad
+from .validate import (CHAT_ACTIONS, MAX_CAPTION_LENGTH, MAX_DOWNLOAD_SIZE, bad, format_text,
+                       validate_reply_markup)
 from .world import World
 
 
 class BotMethods(World):
-    """setMyCommands and friends, setWebhook/getWebhookInfo, getChat, getChatMember, menu buttons."""
+    """setMyCommands and friends, setWebhook/getWebhookInfo, getChat, getChatMember, menu buttons,
+    sendChatAction, sendDocument, getFile."""
+
+    _bot_message: Callable[[dict, dict], dict]
+    _record_sent: Callable[..., None]
 
     @staticmethod
     def _scope_key(params: dict) -> tuple[str, str]:
@@ -179,3 +186,66 @@ class BotMethods(World):
                 self._bot_properties[key] = params.get(name)
             return True
         return handler
+
+    def _api_send_chat_action(self, params: dict) -> bool:
+        with self._cond:
+            self._resolve_chat(params.get("chat_id"))
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad("wrong parameter action in request")
+        return True
+
+    def _api_send_document(self, params: dict) -> dict:
+        with self._cond:
+            chat = self._resolve_chat(params.get("chat_id"))
+            document = params.get("document")
+            if isinstance(document, str) and document.startswith("attach://"):
+                document = params.get(document[len("attach://"):])
+            if isinstance(document, dict) and "content" in document:
+                stored = self._store_file(document["file_name"], document["content"],
+                                          "documents", document.get("mime_type"))
+            elif isinstance(document, str) and document in self._files:
+                stored = self._files[document]
+            elif isinstance(document, str) and re.match(r"https?://", document):
+                stored = self._store_file(document.rsplit("/", 1)[-1] or "file", b"",
+                                          "documents", None)
+            elif not document:
+                raise bad("there is no document in the request")
+            else:
+                raise bad("wrong file identifier/HTTP URL specified")
+            caption = params.get("caption")
+            visible = ents = None
+            if caption not in (None, ""):
+                visible, ents = format_text(caption, params.get("parse_mode"),
+                                             params.get("caption_entities"), MAX_CAPTION_LENGTH,
+                                             "message caption is empty",
+                                             "message caption is too long")
+            markup = params.get("reply_markup")
+            validate_reply_markup(markup)
+            message = self._bot_message(chat, params)
+            message["document"] = {
+                key: stored[key] for key in
+                ("file_name", "mime_type", "file_id", "file_unique_id", "file_size")
+                if stored.get(key) is not None
+            }
+            if visible:
+                message["caption"] = visible
+                if ents:
+                    message["caption_entities"] = ents
+            if isinstance(markup, dict) and "inline_keyboard" in markup:
+                message["reply_markup"] = markup
+            self._record_sent("sendDocument", chat, message, params, {
+                "text": None, "caption": caption, "plain_text": visible,
+                "document": copy.deepcopy(message["document"]),
+                "document_bytes": stored["content"],
+            })
+            return copy.deepcopy(message)
+
+    def _api_get_file(self, params: dict) -> dict:
+        with self._cond:
+            record = self._files.get(str(params.get("file_id", "")))
+            if record is None:
+                raise bad("invalid file_id")
+            if record["file_size"] > MAX_DOWNLOAD_SIZE:
+                raise bad("file is too big")
+            return {key: record[key] for key in
+                    ("file_id", "file_unique_id", "file_size", "file_path")}

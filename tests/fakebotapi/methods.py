@@ -6,12 +6,11 @@ raises `APIError` with Telegram's description; the HTTP front turns either into 
 from __future__ import annotations
 
 import copy
-import re
 import time
 from typing import Any
 
-from .validate import (CHAT_ACTIONS, MAX_CAPTION_LENGTH, MAX_DOWNLOAD_SIZE, MAX_INLINE_RESULTS, MAX_MESSAGE_LENGTH,
-                       NOT_MODIFIED, QUERY_TOO_OLD, APIError, bad, format_text, now, validate_reply_markup)
+from .validate import (MAX_INLINE_RESULTS, MAX_MESSAGE_LENGTH, NOT_MODIFIED, QUERY_TOO_OLD, APIError, bad, format_text,
+                       now, validate_reply_markup)
 from .world import DEFAULT_EXCLUDED_UPDATES, World
 
 
@@ -264,65 +263,3 @@ class MessageMethods(World):
             entry["answer"] = copy.deepcopy(params)
             return True
 
-    def _api_send_chat_action(self, params: dict) -> bool:
-        with self._cond:
-            self._resolve_chat(params.get("chat_id"))
-        if params.get("action") not in CHAT_ACTIONS:
-            raise bad("wrong parameter action in request")
-        return True
-
-    def _api_send_document(self, params: dict) -> dict:
-        with self._cond:
-            chat = self._resolve_chat(params.get("chat_id"))
-            document = params.get("document")
-            if isinstance(document, str) and document.startswith("attach://"):
-                document = params.get(document[len("attach://"):])
-            if isinstance(document, dict) and "content" in document:
-                stored = self._store_file(document["file_name"], document["content"],
-                                          "documents", document.get("mime_type"))
-            elif isinstance(document, str) and document in self._files:
-                stored = self._files[document]
-            elif isinstance(document, str) and re.match(r"https?://", document):
-                stored = self._store_file(document.rsplit("/", 1)[-1] or "file", b"",
-                                          "documents", None)
-            elif not document:
-                raise bad("there is no document in the request")
-            else:
-                raise bad("wrong file identifier/HTTP URL specified")
-            caption = params.get("caption")
-            visible = ents = None
-            if caption not in (None, ""):
-                visible, ents = format_text(caption, params.get("parse_mode"),
-                                             params.get("caption_entities"), MAX_CAPTION_LENGTH,
-                                             "message caption is empty",
-                                             "message caption is too long")
-            markup = params.get("reply_markup")
-            validate_reply_markup(markup)
-            message = self._bot_message(chat, params)
-            message["document"] = {
-                key: stored[key] for key in
-                ("file_name", "mime_type", "file_id", "file_unique_id", "file_size")
-                if stored.get(key) is not None
-            }
-            if visible:
-                message["caption"] = visible
-                if ents:
-                    message["caption_entities"] = ents
-            if isinstance(markup, dict) and "inline_keyboard" in markup:
-                message["reply_markup"] = markup
-            self._record_sent("sendDocument", chat, message, params, {
-                "text": None, "caption": caption, "plain_text": visible,
-                "document": copy.deepcopy(message["document"]),
-                "document_bytes": stored["content"],
-            })
-            return copy.deepcopy(message)
-
-    def _api_get_file(self, params: dict) -> dict:
-        with self._cond:
-            record = self._files.get(str(params.get("file_id", "")))
-            if record is None:
-                raise bad("invalid file_id")
-            if record["file_size"] > MAX_DOWNLOAD_SIZE:
-                raise bad("file is too big")
-            return {key: record[key] for key in
-                    ("file_id", "file_unique_id", "file_size", "file_path")}
