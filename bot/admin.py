@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 from index.service import Added, BuildReport, Busy, IngestError
 
 from . import render
-from .replies import not_ready_text, typing_while
+from .replies import not_ready_text, typing_while, wait_for_index
 from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html(f"This file is {document.file_size / 1e6:.1f} MB; bots can only download "
                                  f"files up to 20 MB. Nothing was added.")
         return
+    await wait_for_index(message, state.gate)
     if not state.service.ready:
         await message.reply_html(not_ready_text(state.service))
         return

@@ -35,12 +35,13 @@ from telegram.ext import (
 
 from index.service import IndexService
 
-from . import admin, buttons, handlers
+from . import admin, buttons, errors, handlers
 from .config import Settings
 from .handlers import AddressedToBot, ViaThisBot
 from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
 from .retry import RetryingRateLimiter
 from .state import BotState
+from .webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         CallbackQueryHandler(buttons.button),
         InlineQueryHandler(handlers.inline_query),
     ])
-    application.add_error_handler(handlers.on_error)
+    application.add_error_handler(errors.on_error)
     return application
 
 
@@ -114,7 +115,8 @@ async def post_init(application: Application) -> None:
     once), then set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
     bot = application.bot
     state: BotState = application.bot_data["state"]
-    state.loader = asyncio.get_running_loop().create_task(load_index(state))
+    state.loader = asyncio.get_running_loop().create_task(load_index(application))
+    state.queries.clean_in_background()         # the button store's bounds, off the event loop
     log.info("Running as @%s", bot.username)
     try:
         await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
@@ -130,15 +132,20 @@ async def post_shutdown(application: Application) -> None:
     state: BotState = application.bot_data["state"]
     if state.loader is not None and not state.loader.done():
         state.loader.cancel()
+    state.queries.close()
     await asyncio.to_thread(state.service.close)
 
 
-async def load_index(state: BotState) -> None:
-    """Load (or build) the index; a failure is kept by the service, so questions say why."""
+async def load_index(application: Application) -> None:
+    """Load (or build) the index; a failure is kept by the service, so questions say why, and
+    the admins are told."""
+    state: BotState = application.bot_data["state"]
     try:
         await in_daemon_thread(state.service.start, "index-loader")
     except Exception:  # noqa: BLE001 - the service keeps the reason; questions and /stats say it
         log.exception("The index could not be loaded")
+        await handlers.tell_admins(application.bot, state, f"The index could not be loaded: {state.service.load_error}. "
+                                   "Questions are told so; fix the corpus and send /reindex.")
         return
     info = await asyncio.to_thread(state.service.stats)
     log.info("Index ready: %d articles, %d sentences, %d terms", info.articles, info.sentences, info.terms)
@@ -174,12 +181,9 @@ async def in_daemon_thread(fn: Callable[[], T], name: str) -> T:
 def run(application: Application, settings: Settings) -> None:
     """Poll, or serve the webhook when WEBHOOK_URL is set; both stop cleanly on SIGINT/SIGTERM."""
     if settings.webhook_url:
-        log.info("Webhook mode: listening on %s:%d/%s", settings.webhook_listen, settings.port,
+        log.info("Webhook mode: listening on %s:%d/%s (and /healthz)", settings.webhook_listen, settings.port,
                  settings.webhook_path)
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.port, url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve_webhook(application, settings, ALLOWED_UPDATES))
     else:
         log.info("Polling for updates")
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

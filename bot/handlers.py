@@ -16,7 +16,9 @@ import re
 import time
 
 from telegram import (
+    Bot,
     Chat,
+    InlineQueryResultsButton,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
@@ -25,21 +27,22 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, filters
 
-from index.service import IndexService, IngestError, NotReady
+from index.service import IndexService, IngestError
 
 from . import render
 from .menus import set_admin_commands
-from .replies import SOMETHING_WRONG, USAGE, not_ready_text, send_page, suggestion_keyboard, typing_while
+from .replies import (FAILED_SHORT, LOADING_NOTICE, USAGE, not_ready_text, send_html, send_page,
+                      suggestion_keyboard, typing_while, wait_for_index)
 from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 10
-READY_WAIT_SECONDS = 600
+INLINE_WAIT = 5.0           # seconds an inline query waits for a loading index
 
 # ----- filters that need to know who "we" are ------------------------------------------------
 class AddressedToBot(filters.MessageFilter):
@@ -66,18 +69,10 @@ def strip_mention(text: str, username: str) -> str:
     return " ".join(re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).split())
 
 
-async def wait_ready(state: BotState, seconds: float = READY_WAIT_SECONDS) -> bool:
-    """Wait (without blocking the loop) until the index has loaded; False if loading failed."""
-    for _ in range(int(seconds / 0.25)):
-        if state.service.phase != "loading":
-            break
-        await asyncio.sleep(0.25)
-    return state.service.ready
-
-
 # ----- asking -----------------------------------------------------------------------------
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer `question` with the first page of hits, replying to the asking message."""
+    """Answer `question` with the first page of hits, replying to the asking message; while the
+    index loads, the question waits for it (`wait_for_index`), it is never turned away."""
     state = bot_state(context)
     message = update.effective_message
     if message is None:
@@ -86,28 +81,34 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if not question:
         await message.reply_html(USAGE)
         return
-    sender = update.effective_sender
-    allowed, wait, tell = state.limiter.check(sender.id if sender else None)
-    if not allowed:
-        log.info("Rate limit: %s asked more than %d questions a minute", sender.id if sender else "?",
-                 state.settings.questions_per_minute)
-        if tell:
-            await message.reply_html(f"You are asking faster than I can keep up with. "
-                                     f"Please wait {wait} s and ask again.")
+    if await too_fast(update, state):
         return
+    if state.settings.debug_fail_on and question == state.settings.debug_fail_on:
+        raise RuntimeError("injected failure (DEBUG_FAIL_ON)")      # tests reach the error handler
+    notice = await wait_for_index(message, state.gate)
     if not state.service.ready:
-        await message.reply_html(not_ready_text(state.service))
+        await send_html(message, [not_ready_text(state.service)], None, notice)
         return
     started = time.perf_counter()
     async with typing_while(message):
-        try:
-            result = await asyncio.to_thread(state.service.search, question, state.settings.results_per_page)
-        except NotReady:
-            await message.reply_html(not_ready_text(state.service))
-            return
+        result = await asyncio.to_thread(state.service.search, question, state.settings.results_per_page)
     log.info("Answered in a %s chat: %d of %d hits in %.0f ms", message.chat.type, len(result.hits),
              result.total, (time.perf_counter() - started) * 1000)
-    await send_page(message, state, result, question)
+    await send_page(message, state, result, question, notice=notice)
+
+
+async def too_fast(update: Update, state: BotState) -> bool:
+    """True when the sender is over QUESTIONS_PER_MINUTE (told once per streak, then silent)."""
+    sender = update.effective_sender
+    allowed, wait, tell = state.limiter.check(sender.id if sender else None)
+    if allowed:
+        return False
+    log.info("Rate limit: %s asked more than %d questions a minute", sender.id if sender else "?",
+             state.settings.questions_per_minute)
+    if tell:
+        await update.effective_message.reply_html(f"You are asking faster than I can keep up with. "
+                                                  f"Please wait {wait} s and ask again.")
+    return True
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,14 +211,17 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     state = bot_state(context)
     question = " ".join(query.query.split())
-    if not question or not state.service.ready:
-        await query.answer([], cache_time=0 if question else INLINE_CACHE_SECONDS)
+    if not question:
+        await query.answer([], cache_time=INLINE_CACHE_SECONDS)
         return
-    try:
-        result = await asyncio.to_thread(state.service.search, question, INLINE_RESULTS)
-    except NotReady:
-        await query.answer([], cache_time=0)
+    with contextlib.suppress(TimeoutError):          # Telegram drops an inline answer after ~10 s
+        await asyncio.wait_for(state.gate.wait(), INLINE_WAIT)
+    if not state.service.ready:
+        text = LOADING_NOTICE if state.service.phase == "loading" else FAILED_SHORT
+        await query.answer([], cache_time=0,
+                           button=InlineQueryResultsButton(render.shorten(text, 64), start_parameter="loading"))
         return
+    result = await asyncio.to_thread(state.service.search, question, INLINE_RESULTS)
     no_preview = LinkPreviewOptions(is_disabled=True)
     results = [
         InlineQueryResultArticle(
@@ -240,7 +244,8 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     body = post.text or post.caption
     if not body or not body.strip():
         return
-    if not await wait_ready(state):
+    await state.gate.wait()
+    if not state.service.ready:
         log.warning("Channel post %s/%s not saved: the index is not loaded", post.chat_id, post.message_id)
         return
     chat = post.chat
@@ -252,37 +257,19 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             url=post.link, edited=edited)
     except IngestError as exc:
         log.warning("Channel post %s/%s not saved: %s", chat.id, post.message_id, exc)
-        await tell_admins(context, f"A post in {chat.title or chat.id} (message {post.message_id}) was not "
-                                   f"added: {exc}")
+        await tell_admins(context.bot, state, f"A post in {chat.title or chat.id} (message {post.message_id}) "
+                                              f"was not added: {exc}")
         return
     log.info("Saved channel post %s/%s (%s): %d sentences", chat.id, post.message_id,
              "edit" if edited else "new", added.sentences)
 
 
-async def tell_admins(context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    """A private message to every admin; one who never started the bot cannot get it (logged)."""
-    for admin_id in sorted(bot_state(context).settings.admin_ids):
+async def tell_admins(bot: Bot, state: BotState, text: str, html: bool = False) -> None:
+    """A private message to every admin (`text` is escaped unless `html`); one who never started
+    the bot cannot get it (logged)."""
+    body = text if html else render.escape_text(render.shorten(text, 4000))
+    for admin_id in sorted(state.settings.admin_ids):
         try:
-            await context.bot.send_message(admin_id, render.escape_text(render.shorten(text, 4000)))
+            await bot.send_message(admin_id, body)
         except TelegramError as exc:
             log.info("Could not tell admin %s: %s", admin_id, exc)
-
-
-# ----- errors ---------------------------------------------------------------------------------
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the traceback and tell the user something went wrong; never re-raise."""
-    if update is None and isinstance(context.error, (NetworkError, RetryAfter)):
-        # getUpdates failed (a 5xx, a 429, a timeout): PTB's polling loop retries it by itself
-        log.warning("Getting updates failed (%s: %s); polling retries", type(context.error).__name__, context.error)
-        return
-    log.error("Error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update):
-        return
-    with contextlib.suppress(Exception):
-        if update.callback_query is not None:
-            await update.callback_query.answer("Sorry, something went wrong.")
-        elif update.inline_query is not None:
-            await update.inline_query.answer([], cache_time=0)
-        elif update.message is not None or (
-                update.channel_post is not None and (update.channel_post.text or "").startswith("/ask")):
-            await update.effective_message.reply_html(SOMETHING_WRONG)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -136,8 +137,9 @@ class IndexService:
 
     def context(self, query: str, number: int, page_size: int,
                 shown: Sequence[tuple[int, str]]) -> list[tuple[Hit, list[tuple[int, str]]]] | None:
-        """Each hit page `number` showed, with its neighbouring sentences; None when the index no
-        longer holds those sentences (an upload or reindex renumbered or removed them)."""
+        """Each hit page `number` showed (`shown`: its hits' (sentence id, `text_key`)), with its
+        neighbouring sentences; None when the index no longer holds those sentences (an upload
+        or reindex renumbered or removed them)."""
         return self._read(_context, query, number, page_size, tuple(shown))
 
     def example_question(self) -> str | None:
@@ -232,7 +234,8 @@ class IndexService:
 
     def save_post(self, chat_id: int, message_id: int, text: str, *, channel: str,
                   published: str | None, url: str | None, edited: bool) -> Added:
-        """Store a channel post as an article; an edit replaces it (and rebuilds)."""
+        """Store a channel post as an article; an edit replaces it (rebuilt in a child process,
+        like /reindex: the old index answers until the new one is swapped in)."""
         folder = self.corpus / CHANNEL_DIR / str(chat_id).lstrip("-")
         path = folder / f"{message_id}.md"
         article_id = f"channel/{str(chat_id).lstrip('-')}/{message_id}"
@@ -248,13 +251,13 @@ class IndexService:
                 raise IngestError(f"The post could not be saved ({_why(exc)}).") from exc
             rel = path.relative_to(self.corpus).as_posix()
             try:
-                if existed or edited:
-                    new, report = SearchIndex.build(self.corpus, self.root, config=self.config)
-                    self.index = new
+                if existed or edited:       # a replaced article: rebuilt in a child, old index serving
+                    report = self._rebuild_and_swap()
+                    log.info("Edited post %s: index rebuilt in a child process", rel)
                     return Added(path, 1, report.sentences, [], time.perf_counter() - started)
                 articles = parse_upload(rel, data)
                 new, sentences = index.add_articles(articles, self.corpus)
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, sqlite3.Error, BrokenProcessPool) as exc:
                 # the post is saved (a reindex or the next start indexes it); the old index serves
                 raise IngestError(f"The post was saved as {rel} but the index could not be updated "
                                   f"({_why(exc)}); /reindex adds it once there is room.") from exc
@@ -463,15 +466,21 @@ def _search(index: SearchIndex, query: str, k: int, offset: int) -> SearchResult
     return result
 
 
+def text_key(text: str) -> str:
+    """A short key of a sentence's text: what a page showed is remembered as (sentence id, key),
+    and "Context" quotes a sentence only if its text still has that key."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
 def _context(index: SearchIndex, query: str, number: int, page_size: int,
              shown: tuple[tuple[int, str], ...]) -> list[tuple[Hit, list[tuple[int, str]]]] | None:
     result = index.search(query, k=page_size, offset=number * page_size)
     hits: list[Hit] = list(result.hits)
-    if [h.text for h in hits] != [text for _, text in shown]:
+    if [text_key(h.text) for h in hits] != [key for _, key in shown]:
         hits = []
-        for n, (sid, text) in enumerate(shown):
+        for n, (sid, key) in enumerate(shown):
             hit = index.sentence(sid, result.terms)
-            if hit is None or hit.text != text:
+            if hit is None or text_key(hit.text) != key:
                 return None
             hits.append(dataclasses.replace(hit, rank=number * page_size + n + 1))
     return [(hit, index.context(hit.sentence_id, CONTEXT_WIDTH)) for hit in hits]
@@ -490,4 +499,5 @@ def _why(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
 
 
-__all__ = ["IndexService", "NotReady", "Busy", "Added", "Status", "IngestError", "BuildReport", "IndexStats"]
+__all__ = ["IndexService", "NotReady", "Busy", "Added", "Status", "IngestError", "BuildReport", "IndexStats",
+           "text_key"]

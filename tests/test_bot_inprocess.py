@@ -20,7 +20,7 @@ from telegram import Bot, Message
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.replies import TYPING_AFTER, typing_while
+from bot.replies import LOADING_NOTICE, TYPING_AFTER, typing_while
 from bot.state import BotState
 from index.service import IndexService
 
@@ -68,17 +68,21 @@ def said(api: FakeBotAPI, chat_id: int, needle: str) -> dict:
     return api.wait_for(lambda p: p["chat_id"] == chat_id and needle in p["text"])
 
 
-def test_questions_while_the_index_loads_then_answers(api: FakeBotAPI, corpus: Path) -> None:
+def test_questions_while_the_index_loads_wait_and_are_answered(api: FakeBotAPI, corpus: Path) -> None:
     with running(api, corpus, start=False) as state:
         api.send_message("what did Lavrov say", chat_id=11, user_id=11)
-        said(api, 11, "The index is loading")
-        qid = api.inline_query("Lavrov")["inline_query"]["id"]
-        assert api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]["results"] == []
         api.send_message("/start", chat_id=11, user_id=11)
-        said(api, 11, "Hi!")
+        said(api, 11, "Hi!")                                         # /start does not wait
+        notice = said(api, 11, LOADING_NOTICE)["response"]["result"]   # after NOTICE_AFTER seconds
+        api.wait_for(lambda p: p["chat_id"] == 11, method="sendChatAction")   # typing meanwhile
+        qid = api.inline_query("Lavrov")["inline_query"]["id"]
         state.service.start()
-        api.send_message("what did Lavrov say", chat_id=11, user_id=11)
-        said(api, 11, "<b>Lavrov</b>")
+        answer = api.wait_for(lambda p: p["message_id"] == notice["message_id"], method="editMessageText")
+        assert "<b>Lavrov</b>" in answer["params"]["text"] and answer["params"]["reply_markup"]
+        inline = api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]
+        assert inline["results"] or inline["button"]["text"] == LOADING_NOTICE    # quotes, or "follows"
+        texts = [c["params"]["text"] for c in api.calls("sendMessage")]
+        assert sum(LOADING_NOTICE in t for t in texts) == 1 and not [t for t in texts if "again" in t]
 
 
 def test_a_failed_load_is_explained(api: FakeBotAPI, corpus: Path) -> None:

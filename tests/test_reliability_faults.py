@@ -160,7 +160,7 @@ def test_questions_during_uploads_and_reindexes_all_come_from_one_generation(cor
         for w in writers:
             w.start()
         for w in writers:
-            w.join(120)
+            w.join(600)                         # a loaded machine: 10 child-process rebuilds take minutes
         writing_done.set()
 
     with ThreadPoolExecutor(max_workers=8) as pool:         # like asyncio.to_thread's worker threads
