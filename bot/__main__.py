@@ -58,7 +58,8 @@ def run_telegram(settings: Settings) -> int:
 
     from .app import build_application, run
 
-    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes, settings.index_config)
+    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes, settings.index_config,
+                           build_in_child=True)
     application = build_application(settings, service)
     try:
         run(application, settings)

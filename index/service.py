@@ -80,10 +80,11 @@ class IndexService:
     states live here and nowhere else."""
 
     def __init__(self, corpus: Path, root: Path, search_processes: int = 0,
-                 config: IndexConfig | None = None) -> None:
+                 config: IndexConfig | None = None, build_in_child: bool = False) -> None:
         self.corpus = corpus
         self.root = root
         self.config = (config or IndexConfig()).at(corpus, root)
+        self.first_build_in_child = build_in_child
         self.index: SearchIndex | None = None
         self.questions_answered = 0
         self.load_error: str | None = None
@@ -162,7 +163,7 @@ class IndexService:
         `load_error` (the bot says why instead of "loading") and raised."""
         with self._write:
             try:
-                index = open_index(self.corpus, self.root, log=log.info, config=self.config)
+                index = self._open()
             except Exception as exc:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 raise
@@ -170,6 +171,20 @@ class IndexService:
             if self.searchers is not None:
                 self.searchers.start()
             return index
+
+    def _open(self) -> SearchIndex:
+        """`open_index`, with a missing or stale index built in a child process when asked to (the
+        bot: its event loop keeps the GIL, and no build worker is forked from a process whose
+        asyncio loop owns the signal handlers -- a forked worker inherits them)."""
+        if not self.first_build_in_child:
+            return open_index(self.corpus, self.root, log=log.info, config=self.config)
+        with contextlib.suppress(store.IndexMissing, store.IndexCorrupt):
+            index = SearchIndex.load(self.root)
+            if index.stale_reason(self.corpus, self.config) is None:
+                return index
+            index.close()
+        build_in_child(self.corpus, self.root, self.config, only_if_stale=True)    # says why on stderr
+        return SearchIndex.load(self.root)
 
     def close(self) -> None:
         if self.searchers is not None:
@@ -202,6 +217,7 @@ class IndexService:
     def _rebuild_and_swap(self) -> BuildReport:
         """Build in a child process, then load and swap (the caller holds the write lock)."""
         report = build_in_child(self.corpus, self.root, self.config)
+        assert report is not None
         if self.searchers is not None:
             self.searchers.start()      # they load the new generation while this one does
         self.index, self.load_error = SearchIndex.load(self.root), None   # one assignment: old or new
@@ -272,17 +288,23 @@ class IndexService:
 REBUILD_NICENESS = 10
 
 
-def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None) -> BuildReport:
+def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None,
+                   only_if_stale: bool = False) -> BuildReport | None:
     """`SearchIndex.build` in a fresh ("spawn") child process: writes a new generation of `root`
-    and switches CURRENT to it; the caller loads it. Errors are re-raised here."""
+    and switches CURRENT to it; the caller loads it. Errors are re-raised here. `only_if_stale`:
+    `open_index` there instead (builds only when missing, stale or unusable; returns None)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process running threads
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_build_generation, corpus, root, config).result()
+        return pool.submit(_build_generation, corpus, root, config, only_if_stale).result()
 
 
-def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = None) -> BuildReport:
+def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = None,
+                      only_if_stale: bool = False) -> BuildReport | None:
     with contextlib.suppress(OSError, AttributeError):
         os.nice(REBUILD_NICENESS)
+    if only_if_stale:
+        open_index(corpus, root, config=config).close()
+        return None
     _, report = SearchIndex.build(corpus, root, config=config)
     return report
 

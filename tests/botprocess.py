@@ -26,6 +26,7 @@ class BotProcess:
         self.env = {**base, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "ENV_FILE": str(cwd / "no.env"),
                     "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", **env}
         self.lines: list[str] = []
+        self.arrived: list[float] = []          # time.time() each line was read
         self._eof = False
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(
@@ -38,6 +39,7 @@ class BotProcess:
         for line in self.proc.stderr:
             with self._cond:
                 self.lines.append(line.rstrip("\n"))
+                self.arrived.append(time.time())
                 self._cond.notify_all()
         with self._cond:
             self._eof = True
@@ -61,6 +63,12 @@ class BotProcess:
                 if remaining <= 0 or self._eof:
                     raise AssertionError(f"no log line matching {pattern!r}; log:\n" + "\n".join(self.lines))
                 self._cond.wait(remaining)
+
+    def seen_at(self, pattern: str, timeout: float = 20.0) -> float:
+        """When (time.time(), as read here) the first log line matching `pattern` arrived."""
+        line = self.wait_log(pattern, timeout)
+        with self._cond:
+            return self.arrived[self.lines.index(line)]
 
     def mark(self) -> int:
         """How many log lines there are now (pass as `start` to wait_log)."""
