@@ -479,13 +479,7 @@ CONTEXT_WIDTH = 2       # sentences on each side of a hit that "Context" shows
 
 
 def _search(index: SearchIndex, query: str, k: int, offset: int) -> SearchResult:
-    result = index.search(query, k=k, offset=offset)
-    if not result.hits and offset == 0 and result.suggestion is None:
-        # TEMPORARY until engine fills SearchResult.suggestion
-        corrected = index.suggest(query)
-        if corrected and " ".join(corrected.split()).casefold() != " ".join(query.split()).casefold():
-            result = dataclasses.replace(result, suggestion=corrected)
-    return result
+    return index.search(query, k=k, offset=offset)
 
 
 def text_key(text: str) -> str:
