@@ -295,13 +295,10 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"| bot exit code after SIGTERM | {r['exit_code']} |",
         "",
         f"Memory bound: the end RSS may exceed the warmed-up RSS by at most {MEMORY_BOUND_MB:.0f} MB. "
-        "What grows with use is bounded by design: the buttons' question store is an LRU of 10,000 "
-        "questions (`bot/state.py`, about 3 KB each with the sentences a page showed: the steady climb "
-        "in the samples above), the per-user limiter keeps at most 50,000 users (off here), and PTB keeps no per-update state. A run of "
-        f"{r['questions']:,} questions fills the LRU to {min(r['questions'] + 200, 10_000):,}"
-        + (", so the end figure holds it at its largest. " if r["questions"] + 200 >= 10_000 else
-           " of its 10,000. ") +
-        "Beyond it, the analyzer's word caches "
+        "What grows with use is bounded by design: the buttons' question store is on disk "
+        "(`bot/button_store.py`, SQLite beside the index, at most 100,000 questions and 30 days), "
+        "the per-user limiter keeps at most 50,000 users (off here), and PTB keeps no per-update state. "
+        "Beyond these, the analyzer's word caches "
         "(`index/analysis.py`, 300,000 entries each, cleared when full) keep every new word asked, "
         "and each soak question carries one (its tag).",
         "",

@@ -2,8 +2,8 @@
 
 PTB's `run_webhook` serves only the webhook path, and hosts that poll a health URL (Heroku,
 Render, Fly, Kubernetes) need one on the same port, so the bot runs PTB's application itself
-(the pattern of PTB's ``customwebhookbot`` example): initialize, `post_init` (which starts
-loading the index), bind the port, register the webhook, start; on SIGTERM/SIGINT the reverse.
+(the pattern of PTB's ``customwebhookbot`` example): initialize, bind the port, `post_init`
+(which starts loading the index), register the webhook, start; on SIGTERM/SIGINT the reverse.
 The port is bound before the index has loaded, so a host that kills a web process which has
 not bound within 60 s never does.
 
@@ -106,12 +106,12 @@ async def serve_webhook(application: Application, settings: Settings, allowed_up
     service: IndexService = application.bot_data["state"].service
     await application.initialize()
     try:
-        if application.post_init is not None:
-            await application.post_init(application)
         server = tornado.httpserver.HTTPServer(web_app(application, settings, service), xheaders=True)
-        server.listen(settings.port, settings.webhook_listen)
+        server.listen(settings.port, settings.webhook_listen)        # first: hosts wait for the port
         log.info("Webhook Server started on %s:%d", settings.webhook_listen, settings.port)
         try:
+            if application.post_init is not None:
+                await application.post_init(application)
             await application.bot.set_webhook(url=settings.webhook_url or "", secret_token=settings.webhook_secret,
                                               allowed_updates=allowed_updates)
             await application.start()

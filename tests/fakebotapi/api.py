@@ -142,13 +142,7 @@ class FakeBotAPI(HttpFront, Driving, Injection, MessageMethods, BotMethods):
                         matched = False
                     if matched:
                         return copy.deepcopy(call)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no matching {method} call within {timeout}s; received:\n"
-                        + self._describe_calls()
-                    )
-                self._cond.wait(remaining)
+                self._wait_until(deadline, f"no matching {method} call within {timeout}s")
 
     def _describe_calls(self) -> str:
         lines = []
@@ -166,13 +160,14 @@ class FakeBotAPI(HttpFront, Driving, Injection, MessageMethods, BotMethods):
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._get_updates_count == 0:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"bot did not call getUpdates within {timeout}s; received:\n"
-                        + self._describe_calls()
-                    )
-                self._cond.wait(remaining)
+                self._wait_until(deadline, f"bot did not call getUpdates within {timeout}s")
+
+    def _wait_until(self, deadline: float, failure: str) -> None:
+        """Sleep on the lock until something changes; past `deadline` fail with the calls received."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{failure}; received:\n" + self._describe_calls())
+        self._cond.wait(remaining)
 
     async def wait_for_async(
         self,

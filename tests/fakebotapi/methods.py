@@ -177,20 +177,9 @@ class MessageMethods(World):
             edited.pop("entities", None)
             if ents:
                 edited["entities"] = ents
-            edited.pop("reply_markup", None)
-            if new_markup is not None:
-                edited["reply_markup"] = new_markup
-            edited["edit_date"] = max(now(), message["date"])
-            self._messages[key] = edited
-            record = self._sent_by_key.get(key)
-            if record is not None:
-                record.update(
-                    text=params.get("text"), plain_text=visible,
-                    parse_mode=params.get("parse_mode"), entities=params.get("entities"),
-                    reply_markup=markup, message=copy.deepcopy(edited),
-                    edits=record["edits"] + 1,
-                )
-            return copy.deepcopy(edited)
+            return self._store_edit(key, message, edited, new_markup, reply_markup=markup,
+                                    text=params.get("text"), plain_text=visible,
+                                    parse_mode=params.get("parse_mode"), entities=params.get("entities"))
 
     def _api_edit_message_reply_markup(self, params: dict) -> Any:
         with self._cond:
@@ -202,17 +191,20 @@ class MessageMethods(World):
                 else None
             if new_markup == message.get("reply_markup"):
                 raise bad(NOT_MODIFIED.removeprefix("Bad Request: "))
-            edited = copy.deepcopy(message)
-            edited.pop("reply_markup", None)
-            if new_markup is not None:
-                edited["reply_markup"] = new_markup
-            edited["edit_date"] = max(now(), message["date"])
-            self._messages[key] = edited
-            record = self._sent_by_key.get(key)
-            if record is not None:
-                record.update(reply_markup=markup, message=copy.deepcopy(edited),
-                              edits=record["edits"] + 1)
-            return copy.deepcopy(edited)
+            return self._store_edit(key, message, copy.deepcopy(message), new_markup, reply_markup=markup)
+
+    def _store_edit(self, key: tuple[int, int], message: dict, edited: dict, new_markup: dict | None,
+                    **record: Any) -> dict:
+        """Keep an edit of the bot's message (its new markup, the edit date) and update its sent() record."""
+        edited.pop("reply_markup", None)
+        if new_markup is not None:
+            edited["reply_markup"] = new_markup
+        edited["edit_date"] = max(now(), message["date"])
+        self._messages[key] = edited
+        sent = self._sent_by_key.get(key)
+        if sent is not None:
+            sent.update(message=copy.deepcopy(edited), edits=sent["edits"] + 1, **record)
+        return copy.deepcopy(edited)
 
     def _api_delete_message(self, params: dict) -> bool:
         with self._cond:
