@@ -79,7 +79,7 @@ MAX_AGE_DAYS = 30
 MAX_ROWS = 100_000
 CLEAN_BATCH = 1000
 CLEAN_EVERY = 600.0          # seconds between cleanings (and after every CLEAN_AFTER_PUTS questions)
-CLEAN_AFTER_PUTS = 5000
+CLEAN_AFTER_PUTS = 5000     # SQLite checkpoints its WAL itself (every 1000 pages, about 250 questions)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS asked (
@@ -125,7 +125,6 @@ class ButtonStore:
         self.max_age = max_age_days * 86400
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
-        self._conn.execute("PRAGMA wal_autocheckpoint=0")    # the cleaner checkpoints, off the loop
         self._puts = 0
         self._cleaning = threading.Lock()
         self._cleaned_at = time.monotonic()
