@@ -2,8 +2,8 @@
 
 The index loads in PTB's `post_init` (a thread, see `bot.app`) *after* the
 process is up, so a webhook binds its port at once (Heroku kills a web dyno
-that has not bound within 60 s) and polling starts at once; until the index
-is ready every question gets "the index is loading".
+that has not bound within 60 s) and polling starts at once; questions that
+arrive before the index is ready wait for it (`bot.waiting`).
 """
 from __future__ import annotations
 
