@@ -1,8 +1,8 @@
 """Bot throughput benchmark: the real bot, as a subprocess, answering a flood of questions.
 
-What runs: the fake Bot API server of the tests (`tests/fakebotapi.py`, real
+What runs: the fake Bot API server of the tests (`tests/fakebotapi/`, real
 HTTP on 127.0.0.1) in this process, and ``python -m bot`` as a subprocess
-(`tests/conftest.py` `BotProcess`) polling it, on a private copy of the
+(`tests/botprocess.py` `BotProcess`) polling it, on a private copy of the
 100k-sentence synthetic corpus (`bench/corpus_gen.py`), with the rate limiter
 off (RATE_LIMITER=off, QUESTIONS_PER_MINUTE=0) and LOG_LEVEL=INFO as in
 production. The index is built before the bot starts (not timed), and a
@@ -72,17 +72,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-for extra in (REPO, REPO / "tests", REPO / "bench"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+sys.path.insert(0, str(REPO))       # run as a file, like every script in bench/: the repo's packages first
 
-import corpus_gen  # noqa: E402
 import numpy as np  # noqa: E402
-from conftest import BotProcess  # noqa: E402
-from fakebotapi import FakeBotAPI  # noqa: E402
 
+from bench import corpus_gen  # noqa: E402
 from bench.machine import cpu_model  # noqa: E402
-from bot.handlers import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
+from tests.botprocess import BotProcess  # noqa: E402
+from tests.fakebotapi import FakeBotAPI  # noqa: E402
+from bot.replies import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 CHATS = 50

@@ -4,7 +4,7 @@
     .venv/bin/python bench/soak.py --questions 500 --out -   # a quick look, report on stdout only
 
 The bot runs as users run it: ``python -m bot`` as a subprocess, polling
-`tests/fakebotapi.py` on 127.0.0.1, RATE_LIMITER on (Telegram's 30 messages/s
+`tests/fakebotapi/` on 127.0.0.1, RATE_LIMITER on (Telegram's 30 messages/s
 and its retries), QUESTIONS_PER_MINUTE=0 (the per-user limit would refuse a
 soak). The fake answers a share of the bot's calls with a fault instead:
 
@@ -46,10 +46,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-from fakebotapi import FakeBotAPI  # noqa: E402
+sys.path.insert(0, str(REPO))       # run as a file, like every script in bench/: the repo's packages first
 
 from bench.machine import cpu_model  # noqa: E402
+from tests.fakebotapi import FakeBotAPI  # noqa: E402
 
 QUESTIONS_FILE = REPO / "tests" / "data" / "seed_questions.jsonl"
 MEMORY_BOUND_MB = 64.0     # end RSS may exceed the warmed-up RSS by at most this (see the report)
@@ -260,7 +260,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"python-telegram-bot {m['python-telegram-bot']}, httpx {m['httpx']}, numpy {m['numpy']}.",
         "",
         f"The bot (`python -m bot`, RATE_LIMITER=on, QUESTIONS_PER_MINUTE=0, corpus `{args.corpus.name}/`) "
-        f"polled `tests/fakebotapi.py` on 127.0.0.1; {r['questions']:,} questions from {r['chats']} chats, "
+        f"polled `tests/fakebotapi/` on 127.0.0.1; {r['questions']:,} questions from {r['chats']} chats, "
         f"at most {args.window} waiting at a time, each chat waiting for its answer before asking again. "
         f"The fake failed calls at random (seed {args.seed}; shares of each method's calls): "
         + ", ".join(f"{m_} {k} {s * args.fault_scale:.1%}" for m_, k, s, _ in FAULTS) + ". "
@@ -295,13 +295,10 @@ def report(args: argparse.Namespace, r: dict[str, Any], command: str) -> str:
         f"| bot exit code after SIGTERM | {r['exit_code']} |",
         "",
         f"Memory bound: the end RSS may exceed the warmed-up RSS by at most {MEMORY_BOUND_MB:.0f} MB. "
-        "What grows with use is bounded by design: the buttons' question store is an LRU of 10,000 "
-        "questions (`bot/state.py`, about 3 KB each with the sentences a page showed: the steady climb "
-        "in the samples above), the per-user limiter keeps at most 50,000 users (off here), and PTB keeps no per-update state. A run of "
-        f"{r['questions']:,} questions fills the LRU to {min(r['questions'] + 200, 10_000):,}"
-        + (", so the end figure holds it at its largest. " if r["questions"] + 200 >= 10_000 else
-           " of its 10,000. ") +
-        "Beyond it, the analyzer's word caches "
+        "What grows with use is bounded by design: the buttons' question store is on disk "
+        "(`bot/button_store.py`, SQLite beside the index, at most 100,000 questions and 30 days), "
+        "the per-user limiter keeps at most 50,000 users (off here), and PTB keeps no per-update state. "
+        "Beyond these, the analyzer's word caches "
         "(`index/analysis.py`, 300,000 entries each, cleared when full) keep every new word asked, "
         "and each soak question carries one (its tag).",
         "",

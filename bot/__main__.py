@@ -1,9 +1,9 @@
 """`python -m bot`: the Telegram bot when a token is set, the console chat otherwise.
 
-The index loads in a background thread *after* the process is up, so a
-webhook binds its port at once (Heroku kills a web dyno that has not bound
-within 60 s) and polling starts at once; until the index is ready every
-question gets "the index is loading".
+The index loads in PTB's `post_init` (a thread, see `bot.app`) *after* the
+process is up, so a webhook binds its port at once (Heroku kills a web dyno
+that has not bound within 60 s) and polling starts at once; questions that
+arrive before the index is ready wait for it (`bot.waiting`).
 """
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ import dataclasses
 import logging
 import os
 import sys
-import threading
-from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings, load_settings
 from .logs import setup_logging
-
-if TYPE_CHECKING:
-    from index.service import IndexService
-
-    from .handlers import BotState
 
 log = logging.getLogger("bot")
 
@@ -65,31 +58,16 @@ def run_telegram(settings: Settings) -> int:
 
     from .app import build_application, run
 
-    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes, settings.index_config)
+    service = IndexService(settings.corpus_dir, settings.index_path, settings.search_processes, settings.index_config,
+                           build_in_child=True)
     application = build_application(settings, service)
-    state: BotState = application.bot_data["state"]
-    threading.Thread(target=load_index, args=(service, state), name="index-loader", daemon=True).start()
     try:
         run(application, settings)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/mybots → API Token).")
         return 1
-    finally:
-        service.close()
     log.info("Stopped.")
     return 0
-
-
-def load_index(service: "IndexService", state: "BotState") -> None:
-    """Load (or build) the index; a failure is kept so questions say why instead of "loading"."""
-    try:
-        index = service.start()
-    except Exception as exc:  # noqa: BLE001 - reported to users and in the log
-        state.load_error = f"{type(exc).__name__}: {exc}"
-        log.exception("The index could not be loaded")
-        return
-    info = index.stats()
-    log.info("Index ready: %d articles, %d sentences, %d terms", info.articles, info.sentences, info.terms)
 
 
 if __name__ == "__main__":

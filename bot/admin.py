@@ -17,12 +17,11 @@ from pathlib import PurePath
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from index.build import BuildReport
-from index.ingest import IngestError
-from index.service import Added, Busy
+from index.service import Added, BuildReport, Busy, IngestError
 
 from . import render
-from .handlers import BotState, bot_state, not_ready_text, typing_while
+from .replies import not_ready_text, typing_while, wait_for_index
+from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +90,9 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if state is None:
         return
     message = update.effective_message
-    if state.reindexing or state.service.rebuilding:
+    if not state.service.reserve_rebuild():      # claimed at once: a second /reindex sees it
         await message.reply_html("A reindex is already running; I will report when it finishes.")
         return
-    state.reindexing = True
     await message.reply_html(
         f"Reindexing {render.escape_text(str(state.settings.corpus_dir))} … "
         "Questions are answered from the current index until the new one is ready.")
@@ -102,9 +100,9 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def run_reindex(update: Update, state: BotState) -> None:
-    """The rebuild itself, in a worker thread; tells the admin how it went."""
+    """The rebuild itself (reserved by `reindex`), in a worker thread; tells the admin how it went."""
     try:
-        report = await asyncio.to_thread(state.service.rebuild)
+        report = await asyncio.to_thread(state.service.rebuild, True)
     except Busy:
         texts = ["A reindex (or the first load of the index) is already running; "
                  "try again when it has finished."]
@@ -113,12 +111,9 @@ async def run_reindex(update: Update, state: BotState) -> None:
         texts = ["Reindex failed: " + render.escape_text(render.shorten(f"{type(exc).__name__}: {exc}", 3000)) +
                  "\nThe previous index keeps answering questions."]
     else:
-        state.load_error = None
         log.info("Reindex done: %d articles, %d sentences, %d skipped, %.2f s",
                  report.articles, report.sentences, len(report.skipped), report.seconds)
         texts = report_html(report)
-    finally:
-        state.reindexing = False
     for text in texts:
         await update.effective_message.reply_html(text)
 
@@ -130,9 +125,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     service = state.service
     if not service.ready:
-        await update.effective_message.reply_html(not_ready_text(state))
+        await update.effective_message.reply_html(not_ready_text(service))
         return
-    info = await asyncio.to_thread(lambda: service.current().stats())
+    info = await asyncio.to_thread(service.stats)
     lines = [
         f"Articles: {info.articles}",
         f"Sentences: {info.sentences}",
@@ -142,7 +137,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"Questions answered since start: {service.questions_answered}",
         f"Running for {age(time.time() - service.started_at)}",
     ]
-    if state.reindexing or service.rebuilding:
+    if service.rebuilding:
         lines.append("A reindex is running.")
     await update.effective_message.reply_html(render.escape_text("\n".join(lines)))
 
@@ -171,8 +166,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html(f"This file is {document.file_size / 1e6:.1f} MB; bots can only download "
                                  f"files up to 20 MB. Nothing was added.")
         return
+    await wait_for_index(message, state.gate)
     if not state.service.ready:
-        await message.reply_html(not_ready_text(state))
+        await message.reply_html(not_ready_text(state.service))
         return
     async with typing_while(message):
         file = await document.get_file()

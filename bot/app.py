@@ -13,6 +13,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from telegram import (
     BotCommandScopeAllGroupChats,
@@ -35,11 +38,13 @@ from telegram.ext import (
 from index import lifecycle
 from index.service import IndexService
 
-from . import admin, handlers
+from . import admin, buttons, errors, handlers
 from .config import Settings
-from .handlers import AddressedToBot, BotState, ViaThisBot
+from .handlers import AddressedToBot, ViaThisBot
 from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
 from .retry import RetryingRateLimiter
+from .state import BotState
+from .webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +67,9 @@ CONCURRENT_UPDATES = 32
 
 
 def build_application(settings: Settings, service: IndexService) -> Application:
-    """The bot, ready for `run_polling`/`run_webhook` (the caller starts loading the index)."""
+    """The bot, ready for `run_polling`/`run_webhook`: `post_init` starts loading the index,
+    `post_shutdown` stops the service (the rules-bot model: one search object, started and
+    stopped by the application, everything else calls it)."""
     builder = (
         Application.builder()
         .token(settings.token or "")
@@ -74,6 +81,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     # Throttled to Telegram's flood limits unless RATE_LIMITER=off; 429s, 5xx and timeouts retried always.
     builder = builder.rate_limiter(RetryingRateLimiter(throttle=settings.rate_limiter))
@@ -98,17 +106,20 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & ~ViaThisBot(), handlers.private_question),
         MessageHandler(private & filters.COMMAND, handlers.unknown_command),
         MessageHandler(groups & filters.TEXT & ~filters.COMMAND & AddressedToBot(), handlers.group_question),
-        CallbackQueryHandler(handlers.button),
+        CallbackQueryHandler(buttons.button),
         InlineQueryHandler(handlers.inline_query),
     ])
-    application.add_error_handler(handlers.on_error)
+    application.add_error_handler(errors.on_error)
     return application
 
 
 async def post_init(application: Application) -> None:
-    """Set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
+    """Start loading the index (in a thread: polling starts and a webhook binds its port at
+    once), then set the command menus (cosmetic: every admin command checks ADMIN_IDS itself)."""
     bot = application.bot
     state: BotState = application.bot_data["state"]
+    state.loader = asyncio.get_running_loop().create_task(load_index(application))
+    state.queries.clean_in_background()         # the button store's bounds, off the event loop
     log.info("Running as @%s", bot.username)
     stop_children_on_signals()
     try:
@@ -134,15 +145,63 @@ def stop_children_on_signals() -> None:
             loop.add_signal_handler(sig, stop)
 
 
+async def post_shutdown(application: Application) -> None:
+    """Stop the search processes (a load still running in its thread is abandoned with the process)."""
+    state: BotState = application.bot_data["state"]
+    if state.loader is not None and not state.loader.done():
+        state.loader.cancel()
+    state.queries.close()
+    await asyncio.to_thread(state.service.close)
+
+
+async def load_index(application: Application) -> None:
+    """Load (or build) the index; a failure is kept by the service, so questions say why, and
+    the admins are told."""
+    state: BotState = application.bot_data["state"]
+    try:
+        await in_daemon_thread(state.service.start, "index-loader")
+    except Exception:  # noqa: BLE001 - the service keeps the reason; questions and /stats say it
+        log.exception("The index could not be loaded")
+        await handlers.tell_admins(application.bot, state, f"The index could not be loaded: {state.service.load_error}. "
+                                   "Questions are told so; fix the corpus and send /reindex.")
+        return
+    info = await asyncio.to_thread(state.service.stats)
+    log.info("Index ready: %d articles, %d sentences, %d terms", info.articles, info.sentences, info.terms)
+
+
+T = TypeVar("T")
+
+
+async def in_daemon_thread(fn: Callable[[], T], name: str) -> T:
+    """`fn()` in a daemon thread, awaited. Unlike `asyncio.to_thread`, the process does not wait
+    for it at exit: SIGTERM during a long first build stops the bot at once."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = fn(), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:        # the loop closed meanwhile: nobody waits any more
+            pass
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
+
+
 def run(application: Application, settings: Settings) -> None:
     """Poll, or serve the webhook when WEBHOOK_URL is set; both stop cleanly on SIGINT/SIGTERM."""
     if settings.webhook_url:
-        log.info("Webhook mode: listening on %s:%d/%s", settings.webhook_listen, settings.port,
+        log.info("Webhook mode: listening on %s:%d/%s (and /healthz)", settings.webhook_listen, settings.port,
                  settings.webhook_path)
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.port, url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve_webhook(application, settings, ALLOWED_UPDATES))
     else:
         log.info("Polling for updates")
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

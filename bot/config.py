@@ -49,6 +49,9 @@ class Settings:
     log_level: str = "INFO"
     search_processes: int = DEFAULT_SEARCH_PROCESSES
     index_config: IndexConfig = IndexConfig()   # BOILERPLATE_FILE and the index defaults
+    # Tests only (DEBUG_FAIL_ON): a question exactly equal to this raises in the handler, so the
+    # error handler's path (log, admin report, apology) can be tried on the real bot process.
+    debug_fail_on: str | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -144,6 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         search_processes=_int("SEARCH_PROCESSES", get("SEARCH_PROCESSES") or str(DEFAULT_SEARCH_PROCESSES),
                               0, 16),
         index_config=_index_config(env),
+        debug_fail_on=get("DEBUG_FAIL_ON") or None,
     )
 
 

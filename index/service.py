@@ -1,17 +1,21 @@
-"""The one place that holds the current index for a long-running process.
+"""The one place that holds the current index for a long-running process, and its one route.
 
-Searches read `self.index` (a plain attribute: swapping it is atomic), so
-they never wait for a rebuild or an addition and never see a half-built
-index. Writers (rebuild, upload, channel post) take one lock, build the new
-`SearchIndex` aside, and swap it in at the end. A failed rebuild leaves the
-old index serving. All methods are blocking: the bot calls them through
-``asyncio.to_thread``. With ``search_processes`` the searches themselves run in
-worker processes (`SearchProcesses`), and a rebuild always runs in a child
-process (`build_in_child`), so neither holds the bot's GIL.
+Every read the bot makes (a search, a later page, the context of a page, the example
+question, the stats) is a function of an index (`_search`, `_context`, ...) that
+`IndexService._read` runs in a search process when there are any (`SearchProcesses`) and in
+the caller's process otherwise or when they fail. Reads take `self.index` once (a plain
+attribute: swapping it is atomic), so they never wait for a rebuild or an addition and never
+see a half-built index. Writers (rebuild, upload, channel post) take one lock, build the new
+`SearchIndex` aside, and swap it in at the end; a failed rebuild leaves the old index serving,
+and a rebuild always runs in a child process (`build_in_child`), so it never holds the bot's
+GIL. Whether the index is loading, failed or being rebuilt is kept here (`phase`, `status`).
+All methods block: the bot calls them through ``asyncio.to_thread``.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -20,14 +24,16 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import store
 from .build import BuildReport
 from .config import IndexConfig
-from .engine import SearchIndex, open_index
-from .hits import SearchResult
+from .engine import IndexStats, SearchIndex, open_index
+from .hits import Hit, SearchResult
 from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, parse_upload, post_markdown, post_title,
                      replace_file, safe_name, write_new)
 
@@ -35,11 +41,15 @@ log = logging.getLogger(__name__)
 
 
 class NotReady(Exception):
-    """The index is still loading."""
+    """The index is not loaded: still loading, or it could not be loaded (`IndexService.load_error`)."""
 
 
 class Busy(Exception):
     """A rebuild is already running."""
+
+
+class WorkerFailed(Exception):
+    """A search process could not answer; the caller answers in its own process."""
 
 
 @dataclass
@@ -51,23 +61,63 @@ class Added:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Status:
+    """What a health check reports: the phase, and what the index holds once loaded."""
+
+    phase: str                      # "loading", "ready" or "failed"
+    error: str | None = None        # why it failed
+    generation: str | None = None
+    articles: int = 0
+    sentences: int = 0
+    last_reindex: float | None = None   # when the serving index was last rebuilt or extended (epoch s)
+    rebuilding: bool = False
+
+
 class IndexService:
+    """The bot's one route to the index: every read goes through the search processes when
+    there are any, every write swaps in a whole new index; the loading, failed and rebuilding
+    states live here and nowhere else."""
+
     def __init__(self, corpus: Path, root: Path, search_processes: int = 0,
-                 config: IndexConfig | None = None) -> None:
+                 config: IndexConfig | None = None, build_in_child: bool = False) -> None:
         self.corpus = corpus
         self.root = root
         self.config = (config or IndexConfig()).at(corpus, root)
+        self.first_build_in_child = build_in_child
         self.index: SearchIndex | None = None
         self.questions_answered = 0
+        self.load_error: str | None = None
         self._write = threading.Lock()
+        self._flags = threading.Lock()
         self._rebuilding = False
         self.started_at = time.time()
         self.searchers = SearchProcesses(root, search_processes) if search_processes > 0 else None
 
-    # ----- reading -----------------------------------------------------------
+    # ----- state -------------------------------------------------------------
     @property
     def ready(self) -> bool:
         return self.index is not None
+
+    @property
+    def phase(self) -> str:
+        """"ready" once an index serves; "failed" when none could be loaded and no rebuild is
+        trying again; "loading" before that (the first load, or a rebuild from scratch)."""
+        if self.index is not None:
+            return "ready"
+        return "failed" if self.load_error and not self._rebuilding else "loading"
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuilding
+
+    def status(self) -> Status:
+        index = self.index
+        if index is None:
+            return Status(self.phase, self.load_error, rebuilding=self._rebuilding)
+        meta = index.meta
+        return Status("ready", None, index.generation.name, meta["articles"], meta["sentences"],
+                      meta.get("updated_at", meta["built_at"]), self._rebuilding)
 
     def current(self) -> SearchIndex:
         index = self.index
@@ -75,47 +125,103 @@ class IndexService:
             raise NotReady("The index is loading; try again in a moment.")
         return index
 
+    # ----- reading: one route, through the search processes when there are any ----------
     def search(self, query: str, k: int = 5, offset: int = 0) -> SearchResult:
-        index = self.current()
-        result = (self.searchers.search(index.generation.name, query, k, offset)
-                  if self.searchers is not None else None)
-        if result is None:          # no search processes, or they failed: search in this one
-            result = index.search(query, k=k, offset=offset)
+        """A page of hits for a question asked now (counted as a question answered)."""
+        result = self._read(_search, query, k, offset)
         self.questions_answered += 1
         return result
 
-    # ----- writing -----------------------------------------------------------
+    def page(self, query: str, number: int, page_size: int) -> SearchResult:
+        """Page `number` (0-based) of a question asked before (not counted again)."""
+        return self._read(_search, query, page_size, number * page_size)
+
+    def context(self, query: str, number: int, page_size: int,
+                shown: Sequence[tuple[int, str]]) -> list[tuple[Hit, list[tuple[int, str]]]] | None:
+        """Each hit page `number` showed (`shown`: its hits' (sentence id, `text_key`)), with its
+        neighbouring sentences; None when the index no longer holds those sentences (an upload
+        or reindex renumbered or removed them)."""
+        return self._read(_context, query, number, page_size, tuple(shown))
+
+    def example_question(self) -> str | None:
+        """A question that has hits on the current corpus (for /start)."""
+        return self._read(_example_question)
+
+    def stats(self) -> IndexStats:
+        return self._read(_stats)
+
+    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        index = self.current()
+        if self.searchers is not None:
+            with contextlib.suppress(WorkerFailed):
+                return self.searchers.run(index.generation.name, fn, args)
+        return fn(index, *args)         # no search processes, or they failed: in this one
+
+    # ----- loading -----------------------------------------------------------
     def start(self) -> SearchIndex:
-        """Load the index, building it when missing, stale or unusable."""
+        """Load the index, building it when missing, stale or unusable. A failure is kept in
+        `load_error` (the bot says why instead of "loading") and raised."""
         with self._write:
-            self.index = open_index(self.corpus, self.root, log=log.info, config=self.config)
+            try:
+                index = self._open()
+            except Exception as exc:
+                self.load_error = f"{type(exc).__name__}: {exc}"
+                raise
+            self.index, self.load_error = index, None
             if self.searchers is not None:
                 self.searchers.start()
-            return self.index
+            return index
+
+    def _open(self) -> SearchIndex:
+        """`open_index`, with a missing or stale index built in a child process when asked to (the
+        bot: its event loop keeps the GIL, and no build worker is forked from a process whose
+        asyncio loop owns the signal handlers -- a forked worker inherits them)."""
+        if not self.first_build_in_child:
+            return open_index(self.corpus, self.root, log=log.info, config=self.config)
+        with contextlib.suppress(store.IndexMissing, store.IndexCorrupt):
+            index = SearchIndex.load(self.root)
+            if index.stale_reason(self.corpus, self.config) is None:
+                return index
+            index.close()
+        build_in_child(self.corpus, self.root, self.config, only_if_stale=True)    # says why on stderr
+        return SearchIndex.load(self.root)
 
     def close(self) -> None:
         if self.searchers is not None:
             self.searchers.close()
 
-    @property
-    def rebuilding(self) -> bool:
-        return self._rebuilding
+    # ----- writing -----------------------------------------------------------
+    def reserve_rebuild(self) -> bool:
+        """Claim the one rebuild slot without blocking (False: a rebuild is running); the claim
+        shows in `rebuilding` at once, before `rebuild(reserved=True)` runs in a thread."""
+        with self._flags:
+            if self._rebuilding:
+                return False
+            self._rebuilding = True
+            return True
 
-    def rebuild(self) -> BuildReport:
+    def rebuild(self, reserved: bool = False) -> BuildReport:
         """Rebuild from the corpus folder; the old index serves until the swap. Busy if one runs."""
-        if not self._write.acquire(blocking=False):
+        if not reserved and not self.reserve_rebuild():
             raise Busy("A reindex is already running.")
-        self._rebuilding = True
         try:
-            report = build_in_child(self.corpus, self.root, self.config)
-            if self.searchers is not None:
-                self.searchers.start()      # they load the new generation while this one does
-            new = SearchIndex.load(self.root)
-            self.index = new   # one assignment: searches see the old or the new index
-            return report
+            if not self._write.acquire(blocking=False):
+                raise Busy("A reindex is already running.")
+            try:
+                return self._rebuild_and_swap()
+            finally:
+                self._write.release()
         finally:
             self._rebuilding = False
-            self._write.release()
+
+    def _rebuild_and_swap(self) -> BuildReport:
+        """Build in a child process, then load and swap (the caller holds the write lock)."""
+        report = build_in_child(self.corpus, self.root, self.config)
+        assert report is not None
+        if self.searchers is not None:
+            self.searchers.start()      # they load the new generation while this one does
+        self.index, self.load_error = SearchIndex.load(self.root), None   # one assignment: old or new
+        return report
 
     def add_upload(self, name: str, data: bytes) -> Added:
         """Validate, save under corpus/uploads/ and index an uploaded file."""
@@ -144,7 +250,8 @@ class IndexService:
 
     def save_post(self, chat_id: int, message_id: int, text: str, *, channel: str,
                   published: str | None, url: str | None, edited: bool) -> Added:
-        """Store a channel post as an article; an edit replaces it (and rebuilds)."""
+        """Store a channel post as an article; an edit replaces it (rebuilt in a child process,
+        like /reindex: the old index answers until the new one is swapped in)."""
         folder = self.corpus / CHANNEL_DIR / str(chat_id).lstrip("-")
         path = folder / f"{message_id}.md"
         article_id = f"channel/{str(chat_id).lstrip('-')}/{message_id}"
@@ -160,13 +267,13 @@ class IndexService:
                 raise IngestError(f"The post could not be saved ({_why(exc)}).") from exc
             rel = path.relative_to(self.corpus).as_posix()
             try:
-                if existed or edited:
-                    new, report = SearchIndex.build(self.corpus, self.root, config=self.config)
-                    self.index = new
+                if existed or edited:       # a replaced article: rebuilt in a child, old index serving
+                    report = self._rebuild_and_swap()
+                    log.info("Edited post %s: index rebuilt in a child process", rel)
                     return Added(path, 1, report.sentences, [], time.perf_counter() - started)
                 articles = parse_upload(rel, data)
                 new, sentences = index.add_articles(articles, self.corpus)
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, sqlite3.Error, BrokenProcessPool) as exc:
                 # the post is saved (a reindex or the next start indexes it); the old index serves
                 raise IngestError(f"The post was saved as {rel} but the index could not be updated "
                                   f"({_why(exc)}); /reindex adds it once there is room.") from exc
@@ -181,33 +288,40 @@ class IndexService:
 REBUILD_NICENESS = 10
 
 
-def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None) -> BuildReport:
+def build_in_child(corpus: Path, root: Path, config: IndexConfig | None = None,
+                   only_if_stale: bool = False) -> BuildReport | None:
     """`SearchIndex.build` in a fresh ("spawn") child process: writes a new generation of `root`
-    and switches CURRENT to it; the caller loads it. Errors are re-raised here."""
+    and switches CURRENT to it; the caller loads it. Errors are re-raised here. `only_if_stale`:
+    `open_index` there instead (builds only when missing, stale or unusable; returns None)."""
     context = multiprocessing.get_context("spawn")  # no fork of a process running threads
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_build_generation, corpus, root, config).result()
+        return pool.submit(_build_generation, corpus, root, config, only_if_stale).result()
 
 
-def _build_generation(corpus: Path, root: Path, config: IndexConfig | None) -> BuildReport:
+def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = None,
+                      only_if_stale: bool = False) -> BuildReport | None:
     from .lifecycle import die_with_parent
     die_with_parent(graceful=True)  # SIGTERM or the bot's death: the temp folder is removed, it exits
     with contextlib.suppress(OSError, AttributeError):
         os.nice(REBUILD_NICENESS)
+    if only_if_stale:
+        open_index(corpus, root, config=config).close()
+        return None
     _, report = SearchIndex.build(corpus, root, config=config)
     return report
 
 
 class SearchProcesses:
-    """`SearchIndex.search` in worker processes, off the calling process's GIL.
+    """The service's reads (`_search`, `_context`, ...) in worker processes, off the calling
+    process's GIL.
 
     In the bot, the event loop (updates, HTTP calls, rendering) and the searches share one
     GIL, so their CPU adds up on one core; a search process runs on another. Each worker
     memory-maps the generation that CURRENT names and reloads when CURRENT changes (a
     rebuild, an upload, a channel post), so it never sees a half-written index; around a swap
     it may answer from the new generation a moment before `IndexService.index` is swapped,
-    never from an older one than the disk holds. `search` returns None on any failure (the
-    caller then searches in-process): a crashed worker costs speed, never an answer.
+    never from an older one than the disk holds. `run` raises WorkerFailed on any failure (the
+    caller then answers in-process): a crashed worker costs speed, never an answer.
     """
 
     WARN_EVERY = 60.0   # seconds between warnings about failing workers
@@ -238,28 +352,32 @@ class SearchProcesses:
             for _ in range(self.processes):
                 pool.submit(_worker_ping)
 
-    def search(self, generation: str, query: str, k: int, offset: int) -> SearchResult | None:
-        """Search in a worker, from `generation` (the caller's) or a newer one; None on failure."""
+    def run(self, generation: str, fn: Callable[..., Any], args: tuple) -> Any:
+        """`fn(index, *args)` in a worker, on `generation` (the caller's) or a newer one.
+        Raises WorkerFailed on any failure (the caller then answers in-process)."""
         if self._pool is None and time.monotonic() < self._restart_at:
-            return None
+            raise WorkerFailed("search processes restarting")
         pool = None
         try:
             pool = self._executor()
-            return pool.submit(_worker_search, generation, query, k, offset).result()
-        except Exception as exc:  # noqa: BLE001 - any failure: the caller searches in-process
-            self.failures += 1
-            if isinstance(exc, BrokenProcessPool) and pool is not None:
-                with self._lock:        # a worker died: a fresh pool after RESTART_AFTER
-                    if self._pool is pool:
-                        self._pool = None
-                        self._restart_at = time.monotonic() + self.RESTART_AFTER
-                pool.shutdown(wait=False, cancel_futures=True)
-            now = time.monotonic()
-            if now - self._warned >= self.WARN_EVERY:
-                self._warned = now
-                log.warning("A search process failed (%s: %s); searching in the bot process "
-                            "(%d failures so far)", type(exc).__name__, exc, self.failures)
-            return None
+            return pool.submit(_worker_run, generation, fn, args).result()
+        except Exception as exc:  # noqa: BLE001 - any failure: the caller answers in-process
+            self._failed(exc, pool)
+            raise WorkerFailed(str(exc)) from exc
+
+    def _failed(self, exc: Exception, pool: ProcessPoolExecutor | None) -> None:
+        self.failures += 1
+        if isinstance(exc, BrokenProcessPool) and pool is not None:
+            with self._lock:        # a worker died: a fresh pool after RESTART_AFTER
+                if self._pool is pool:
+                    self._pool = None
+                    self._restart_at = time.monotonic() + self.RESTART_AFTER
+            pool.shutdown(wait=False, cancel_futures=True)
+        now = time.monotonic()
+        if now - self._warned >= self.WARN_EVERY:
+            self._warned = now
+            log.warning("A search process failed (%s: %s); answering in the bot process "
+                        "(%d failures so far)", type(exc).__name__, exc, self.failures)
 
     def close(self) -> None:
         with self._lock:
@@ -291,8 +409,8 @@ def _worker_ping() -> None:
         _warm(index)
 
 
-def _worker_search(generation: str, query: str, k: int, offset: int) -> SearchResult:
-    return _worker_for(generation).search(query, k=k, offset=offset)
+def _worker_run(generation: str, fn: Callable[..., Any], args: tuple) -> Any:
+    return fn(_worker_for(generation), *args)
 
 
 def _worker_for(wanted: str | None) -> SearchIndex:
@@ -360,9 +478,46 @@ def _warm(index: SearchIndex) -> None:
         getattr(index, "lexicon", None)
 
 
+# ----- the reads, as functions of an index: run in a search process or in the caller's ------------
+CONTEXT_WIDTH = 2       # sentences on each side of a hit that "Context" shows
+
+
+def _search(index: SearchIndex, query: str, k: int, offset: int) -> SearchResult:
+    return index.search(query, k=k, offset=offset)
+
+
+def text_key(text: str) -> str:
+    """A short key of a sentence's text: what a page showed is remembered as (sentence id, key),
+    and "Context" quotes a sentence only if its text still has that key."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _context(index: SearchIndex, query: str, number: int, page_size: int,
+             shown: tuple[tuple[int, str], ...]) -> list[tuple[Hit, list[tuple[int, str]]]] | None:
+    result = index.search(query, k=page_size, offset=number * page_size)
+    hits: list[Hit] = list(result.hits)
+    if [text_key(h.text) for h in hits] != [key for _, key in shown]:
+        hits = []
+        for n, (sid, key) in enumerate(shown):
+            hit = index.sentence(sid, result.terms)
+            if hit is None or text_key(hit.text) != key:
+                return None
+            hits.append(dataclasses.replace(hit, rank=number * page_size + n + 1))
+    return [(hit, index.context(hit.sentence_id, CONTEXT_WIDTH)) for hit in hits]
+
+
+def _example_question(index: SearchIndex) -> str | None:
+    return index.example_question()
+
+
+def _stats(index: SearchIndex) -> IndexStats:
+    return index.stats()
+
+
 def _why(exc: BaseException) -> str:
     """An OSError's or SQLite error's reason in words ("No space left on device")."""
     return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
 
 
-__all__ = ["IndexService", "NotReady", "Busy", "Added", "IngestError", "store"]
+__all__ = ["IndexService", "NotReady", "Busy", "Added", "Status", "IngestError", "BuildReport", "IndexStats",
+           "text_key"]

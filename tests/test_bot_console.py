@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from conftest import REPO, BotProcess
-    from fakebotapi import FakeBotAPI
-except ImportError:  # tests/ became a package
-    from tests.conftest import REPO, BotProcess
-    from tests.fakebotapi import FakeBotAPI
+from tests.botprocess import REPO, BotProcess
+from tests.fakebotapi import FakeBotAPI
 
 LAVROV = ("Russian Foreign Minister Sergei Lavrov said on Wednesday there was no need for outside mediation "
           "over the unrest in Belarus")

@@ -13,16 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-try:
-    from conftest import BotProcess
-except ImportError:  # tests/ became a package
-    from tests.conftest import BotProcess
+from tests.botprocess import BotProcess
 
 
-try:
-    from fakebotapi import FakeBotAPI, parse_telegram_html
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI, parse_telegram_html
+from tests.fakebotapi import FakeBotAPI, parse_telegram_html
 
 ADMIN = 1001
 CHANNEL = -1001234
@@ -346,6 +340,7 @@ def test_channel_posts_are_ingested_edits_replace_and_ask_is_answered(api: FakeB
     api.channel_post("Plumbanite prices fell in Minsk, the statistics office corrected on Tuesday.",
                      chat_id=CHANNEL, title="Daily News", edited_of=post)
     bot.wait_log(rf"Saved channel post {CHANNEL}/{post['message_id']} \(edit\)", start=mark)
+    bot.wait_log(r"Edited post .* index rebuilt in a child process", start=mark)   # not in the bot's process
     api.send_message("plumbanite", chat_id=chat, user_id=chat)
     said(api, chat, "<b>Plumbanite</b>")
     api.send_message("snorkwhistle", chat_id=chat, user_id=chat)

@@ -3,7 +3,7 @@ cannot be put in on cue: the index still loading or failed, a rate-limited user,
 already running or failing, Telegram answering 500 or 429, a slow answer (typing indicator).
 
 Nothing is mocked: the IndexService is real (on a copy of the seeds), faults come from the
-fake server, and the bot's own `BotState` flags are set where a test needs a state.
+fake server, and states come from real causes (a missing corpus, a second /reindex).
 """
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from telegram import Bot, Message
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.handlers import TYPING_AFTER, BotState, typing_while
+from bot.replies import LOADING_NOTICE, TYPING_AFTER, typing_while
+from bot.state import BotState
 from index.service import IndexService
 
-try:
-    from fakebotapi import FakeBotAPI
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi import FakeBotAPI
 
 ADMIN = 1001
 
@@ -70,24 +68,30 @@ def said(api: FakeBotAPI, chat_id: int, needle: str) -> dict:
     return api.wait_for(lambda p: p["chat_id"] == chat_id and needle in p["text"])
 
 
-def test_questions_while_the_index_loads_then_answers(api: FakeBotAPI, corpus: Path) -> None:
+def test_questions_while_the_index_loads_wait_and_are_answered(api: FakeBotAPI, corpus: Path) -> None:
     with running(api, corpus, start=False) as state:
         api.send_message("what did Lavrov say", chat_id=11, user_id=11)
-        said(api, 11, "The index is loading")
-        qid = api.inline_query("Lavrov")["inline_query"]["id"]
-        assert api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]["results"] == []
         api.send_message("/start", chat_id=11, user_id=11)
-        said(api, 11, "Hi!")
+        said(api, 11, "Hi!")                                         # /start does not wait
+        notice = said(api, 11, LOADING_NOTICE)["response"]["result"]   # after NOTICE_AFTER seconds
+        api.wait_for(lambda p: p["chat_id"] == 11, method="sendChatAction")   # typing meanwhile
+        qid = api.inline_query("Lavrov")["inline_query"]["id"]
         state.service.start()
-        api.send_message("what did Lavrov say", chat_id=11, user_id=11)
-        said(api, 11, "<b>Lavrov</b>")
+        answer = api.wait_for(lambda p: p["message_id"] == notice["message_id"], method="editMessageText")
+        assert "<b>Lavrov</b>" in answer["params"]["text"] and answer["params"]["reply_markup"]
+        inline = api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]
+        assert inline["results"] or inline["button"]["text"] == LOADING_NOTICE    # quotes, or "follows"
+        texts = [c["params"]["text"] for c in api.calls("sendMessage")]
+        assert sum(LOADING_NOTICE in t for t in texts) == 1 and not [t for t in texts if "again" in t]
 
 
 def test_a_failed_load_is_explained(api: FakeBotAPI, corpus: Path) -> None:
+    shutil.rmtree(corpus)
     with running(api, corpus, start=False) as state:
-        state.load_error = "CorpusError: no such folder"
+        with pytest.raises(Exception, match="corpus folder not found"):
+            state.service.start()
         api.send_message("Lavrov", chat_id=12, user_id=12)
-        said(api, 12, "could not be loaded (CorpusError: no such folder)")
+        said(api, 12, "could not be loaded (CorpusError: corpus folder not found")
 
 
 def test_too_many_questions_get_one_polite_note(api: FakeBotAPI, corpus: Path) -> None:
@@ -111,14 +115,14 @@ def test_too_many_questions_get_one_polite_note(api: FakeBotAPI, corpus: Path) -
 
 def test_reindex_already_running_and_failing_reindex(api: FakeBotAPI, corpus: Path) -> None:
     with running(api, corpus) as state:
-        state.reindexing = True
         api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)
+        api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)      # while the first one runs
         said(api, ADMIN, "already running")
-        state.reindexing = False
+        said(api, ADMIN, "Reindex done")
         shutil.rmtree(corpus)                       # the rebuild cannot read the corpus any more
         api.send_message("/reindex", chat_id=ADMIN, user_id=ADMIN)
         said(api, ADMIN, "Reindex failed")
-        assert not state.reindexing
+        assert not state.service.rebuilding
         api.send_message("what did Lavrov say", chat_id=ADMIN, user_id=ADMIN)   # the old index serves
         said(api, ADMIN, "<b>Lavrov</b>")
 

@@ -16,10 +16,7 @@ from hypothesis import strategies as st
 from bot import render
 from index.hits import ArticleRef, Hit, SearchResult
 
-try:
-    from fakebotapi import parse_telegram_html
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import parse_telegram_html
+from tests.fakebotapi import parse_telegram_html
 
 
 def make_hit(text: str, rank: int = 1, highlights: tuple = (), title: str = "Title", url: str | None = None,

@@ -1,14 +1,25 @@
-"""bot.state: callback data within 64 bytes, the bounded question store, the per-user rate limit."""
+"""bot.button_store and bot.state: callback data within 64 bytes, the question store (SQLite,
+bounded by count and age, across restarts, claims), the per-user rate limit."""
 from __future__ import annotations
 
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.state import MAX_CALLBACK_BYTES, Asked, Callback, QueryStore, QuestionLimiter, decode
+from bot.button_store import FILE_NAME, MAX_CALLBACK_BYTES, Asked, ButtonStore, Callback, decode
+from bot.state import QuestionLimiter
 
 
-def test_callback_data_round_trips_and_fits_64_bytes() -> None:
-    store = QueryStore()
+@pytest.fixture
+def store(tmp_path: Path) -> ButtonStore:
+    return ButtonStore(tmp_path)
+
+
+def test_callback_data_round_trips_and_fits_64_bytes(store: ButtonStore) -> None:
     token = store.put(Asked("q" * 4000, 5))                  # the question's length does not matter
     for action in ("m", "c", "d"):
         data = Callback(action, token, 1000).encode()
@@ -28,16 +39,43 @@ def test_forged_and_malformed_data_is_refused() -> None:
         assert decode(data) is None
 
 
-def test_store_is_a_bounded_lru() -> None:
-    store = QueryStore(capacity=3)
+def test_store_is_bounded_by_count_least_recently_used_first(tmp_path: Path) -> None:
+    store = ButtonStore(tmp_path, max_rows=3)
     tokens = [store.put(Asked(f"q{n}", 3)) for n in range(3)]
-    assert store.get(tokens[0]).query == "q0"                # touch: now the most recent
+    time.sleep(0.01)
+    assert store.claim(tokens[0], "sent", 1).query == "q0"   # a press: now the most recent
     newest = store.put(Asked("q3", 3))
-    assert len(store) == 3
+    assert store.clean() == 1 and len(store) == 3
     assert store.get(tokens[1]) is None                      # the least recently used went
     assert store.get(tokens[0]) is not None and store.get(newest) is not None
     assert store.get("never-made") is None
     assert len({store.put(Asked("x", 1)) for _ in range(200)}) == 200
+
+
+def test_store_forgets_questions_past_the_age_bound(tmp_path: Path) -> None:
+    store = ButtonStore(tmp_path, max_age_days=1)
+    old, new = store.put(Asked("old", 3)), store.put(Asked("new", 3))
+    with sqlite3.connect(tmp_path / FILE_NAME) as conn:        # as if asked two days ago
+        conn.execute("UPDATE asked SET used = used - 2 * 86400 WHERE token = ?", (old,))
+    assert store.clean() == 1
+    assert store.get(old) is None and store.get(new).query == "new"
+
+
+def test_store_survives_a_restart_and_claims_once(tmp_path: Path) -> None:
+    store = ButtonStore(tmp_path)
+    asked = Asked("what did Lavrov say", 5)
+    asked.pages[0] = ((3, "abc123"), (7, "def456"))
+    asked.sent.add(0)
+    token = store.put(asked)
+    store.close()
+    again = ButtonStore(tmp_path)                              # a new process opens the same file
+    assert again.get(token) == asked
+    assert again.claim(token, "sent", 1) is not None
+    assert again.claim(token, "sent", 1) is None              # a double tap: claimed once
+    again.release(token, "sent", 1)                           # its work failed: the button works again
+    assert again.claim(token, "context_shown", 0).context_shown == {0}
+    assert again.claim(token, "sent", 1).sent == {0, 1}
+    assert again.claim("never-made", "sent", 1) is None
 
 
 def test_limiter_allows_n_per_window_and_tells_once() -> None:

@@ -12,15 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-try:
-    from conftest import BotProcess
-except ImportError:  # tests/ became a package
-    from tests.conftest import BotProcess
+from tests.botprocess import BotProcess
 
-try:
-    from fakebotapi import FakeBotAPI
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi import FakeBotAPI
 
 SECRET = "s3cret_Token-for-tests"
 

@@ -34,10 +34,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-try:
-    from fakebotapi import FakeBotAPI, parse_telegram_html
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI, parse_telegram_html
+from tests.fakebotapi import FakeBotAPI, parse_telegram_html
 
 
 # ------------------------------------------------------------------------------ fixtures

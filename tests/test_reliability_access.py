@@ -26,14 +26,9 @@ from typing import Any
 
 import pytest
 
-try:
-    from conftest import BotProcess
-    from fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
-    from test_bot_inprocess import ADMIN, running
-except ImportError:  # tests/ became a package
-    from tests.conftest import BotProcess
-    from tests.fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
-    from tests.test_bot_inprocess import ADMIN, running
+from tests.botprocess import BotProcess
+from tests.fakebotapi import GROUP_ANONYMOUS_BOT, FakeBotAPI
+from tests.test_bot_inprocess import ADMIN, running
 
 REPO = Path(__file__).resolve().parents[1]
 STRANGER = 2002
@@ -129,7 +124,7 @@ def test_admin_commands_and_uploads_are_refused_however_a_non_admin_sends_them(t
 
         # nothing ran ...
         assert state.service.current() is index
-        assert not state.reindexing
+        assert not state.service.rebuilding
         assert snapshot(corpus) == before
         assert len([t for t in texts(api) if t.startswith("Reindexing")]) == 1   # the admin's own
         assert not [t for t in texts(api) if "Articles:" in t]

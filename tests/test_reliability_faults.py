@@ -32,12 +32,8 @@ import pytest
 from index.hits import SearchResult
 from index.service import Busy, IndexService
 
-try:
-    from fakebotapi import FakeBotAPI
-    from test_bot_inprocess import ADMIN, running, said
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI
-    from tests.test_bot_inprocess import ADMIN, running, said
+from tests.fakebotapi import FakeBotAPI
+from tests.test_bot_inprocess import ADMIN, running, said
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_QUESTIONS = [json.loads(line)["question"]
@@ -164,7 +160,7 @@ def test_questions_during_uploads_and_reindexes_all_come_from_one_generation(cor
         for w in writers:
             w.start()
         for w in writers:
-            w.join(120)
+            w.join(600)                         # a loaded machine: 10 child-process rebuilds take minutes
         writing_done.set()
 
     with ThreadPoolExecutor(max_workers=8) as pool:         # like asyncio.to_thread's worker threads

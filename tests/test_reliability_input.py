@@ -6,7 +6,7 @@ and bidi marks, zero-width characters, HTML and Telegram markup, phrases and
 exclusions, 100,000-character floods, only stopwords, only punctuation, and
 mixtures of these with words that do occur in the seed article. Each one goes
 through the real `SearchIndex.search` on the seed index and through the bot's
-own answer pipeline (`bot.answers` + `bot.render`: first page, next page,
+own answer pipeline (`IndexService` search, page and context + `bot.render`: first page, next page,
 context, inline result, "nothing found" with "Did you mean"). Every message is
 checked with the fake Bot API's Telegram HTML parser (`parse_telegram_html`:
 only Telegram's tags, balanced, no nested blockquote, only &lt; &gt; &amp;
@@ -30,18 +30,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import answers, render
+from bot import render
+from bot.state import shown
 from bot.render import MAX_MESSAGE, u16len
 from index.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_query
 from index.service import IndexService
 from index.stopwords import STOPWORDS
 
-try:
-    from fakebotapi import FakeBotAPI, parse_telegram_html
-    from test_bot_inprocess import running
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import FakeBotAPI, parse_telegram_html
-    from tests.test_bot_inprocess import running
+from tests.fakebotapi import FakeBotAPI, parse_telegram_html
+from tests.test_bot_inprocess import running
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CASES: Counter[str] = Counter()
@@ -123,21 +120,21 @@ def check_question(service: IndexService, question: str) -> None:
     parsed = parse_query(question)
     assert len(parsed.text) <= MAX_QUERY_CHARS and len(parsed.terms) <= MAX_QUERY_TERMS
 
-    answer = answers.ask(service, question, PAGE)                          # what the bot sends
-    if not answer.result.hits:
-        check_message(render.no_hits_html(answer.result, answer.suggestion))
+    answer = service.search(question, PAGE)                                # what the bot sends
+    if not answer.hits:
+        check_message(render.no_hits_html(answer, answer.suggestion))
         CASES["messages"] += 1
         return
-    for message in render.answer_html(answer.result):
+    for message in render.answer_html(answer):
         check_message(message)
         CASES["messages"] += 1
-    for hit in answer.result.hits:
+    for hit in answer.hits:
         check_message(render.inline_html(hit))
-    if answer.result.has_more:                                             # "More"
-        second = answers.page(service, question, 1, PAGE)
+    if answer.has_more:                                                    # "More"
+        second = service.page(question, 1, PAGE)
         for message in (render.answer_html(second) if second.hits else [render.no_hits_html(second)]):
             check_message(message)
-    items = answers.context(service, question, 0, PAGE, answer.shown)      # "Context"
+    items = service.context(question, 0, PAGE, shown(answer))              # "Context"
     assert items is not None
     for message in render.context_html(items):
         check_message(message)
