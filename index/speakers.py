@@ -91,6 +91,9 @@ class _Word:
 
 def fold(name: str) -> str:
     """A name compared loosely: case, accents and a possessive 's left out."""
+    if name.isascii():
+        low = name.lower()
+        return low.replace("'s", "") if "'s" in low else low
     text = unicodedata.normalize("NFKD", name.casefold().replace("’", "'"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"'s\b", "", text)
@@ -106,13 +109,17 @@ def _words(text: str) -> list[_Word]:
     return out
 
 
+_QUOTE_MARK = re.compile("[“”\"«»„]")
+
+
 def _quoted(text: str) -> list[tuple[int, int]]:
     """Spans inside quotation marks (curly pairs, «», or straight quotes taken in pairs)."""
     spans, opened = [], None
-    for i, ch in enumerate(text):
+    for m in _QUOTE_MARK.finditer(text):
+        i, ch = m.start(), m.group()
         if opened is None and ch in "“«„\"":
             opened = i
-        elif opened is not None and ch in "”»\"“" and i > opened:
+        elif opened is not None and ch in "”»\"“":
             spans.append((opened, i + 1))
             opened = None
     if opened is not None:
@@ -217,24 +224,37 @@ _COLON = re.compile(r"^\s*((?:[^\W\d_][\w'’.\-]*\s+){0,4}[^\W\d_][\w'’\-]*)\
 _ACCORDING = re.compile(r"\baccording to\s+(?:the\s+)?", re.I)
 
 
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
 def named_speaker(sentence: str) -> str | None:
     """Rule 1 of the module docstring on one sentence: the speaker it names, or None."""
+    low = sentence.lower()              # most sentences have no cue: a word set, no parsing
+    if ":" not in sentence and "according to" not in low and REPORTING_VERBS.isdisjoint(_LOWER_WORD.findall(low)):
+        return None
     colon = _COLON.match(sentence)
     if colon:
         name = _name_from_run(_words(colon.group(1)))
         if name and all(w.capitalized or w.key in _PARTICLES for w in _words(colon.group(1))):
             return name
     quotes = _quoted(sentence)
-    words = _words(sentence)
-    for i, w in enumerate(words):
-        if w.text.lower() not in REPORTING_VERBS or _inside(w.start, quotes):
+    for verb in _LOWER_WORD.finditer(sentence):
+        if verb.group() not in REPORTING_VERBS or _inside(verb.start(), quotes):
             continue
-        name = _subject_before(sentence, words, i) or _subject_after(sentence, words, i)
+        # only the words around the verb are looked at: a name and its apposition fit in 160 characters
+        lo = max(0, verb.start() - 160)
+        window = sentence[lo:verb.end() + 100]
+        words = _words(window)
+        i = next((n for n, w in enumerate(words) if w.start == verb.start() - lo), None)
+        if i is None:
+            continue
+        name = _subject_before(window, words, i) or _subject_after(window, words, i)
         if name:
             return name
     for m in _ACCORDING.finditer(sentence):
         if _inside(m.start(), quotes):
             continue
+        words = _words(sentence)
         rest = [w for w in words if w.start >= m.end()]
         if rest and rest[0].start == m.end():
             name = _name_from_run(_run_after(sentence, words, words.index(rest[0])))
@@ -244,6 +264,8 @@ def named_speaker(sentence: str) -> str | None:
 
 
 def _pronoun_led(sentence: str) -> bool:
+    if sentence.lstrip()[:1] not in ("H", "S", "T"):
+        return False
     first = _WORD.search(sentence)
     return bool(first) and first.group().rstrip(".") in PRONOUNS and not sentence[:first.start()].strip()
 
