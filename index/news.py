@@ -11,10 +11,14 @@ words) are restricted to the allowed articles, then ordered by score (ties:
 the newer article first, then corpus order) or, under date order, by day
 (newest first), score, corpus order.
 
-A speaker question ranks in two tiers: first the matching sentences whose
-speaker is the one asked about (`same_speaker`: "Lavrov" names "Sergei
-Lavrov"), ranked by the question's words, then every other matching sentence
-(those that only mention the name among them) in the usual order. The total
+A speaker question ranks in two tiers: first the sentences whose speaker is
+the one asked about (`same_speaker`: "Lavrov" names "Sergei Lavrov") that
+match the topic ("mediation" in "what did Lavrov say about mediation"),
+ranked by the topic's words alone (the speaker is settled; his name would
+only favour the sentences that repeat it); then every other sentence that
+matches the whole question (those that only mention the name among them) in
+the usual order. Without a topic ("what did Lavrov say") the first tier is
+ranked by the whole question. The total
 counts both tiers, so paging runs through the first tier into the second.
 """
 from __future__ import annotations
@@ -122,20 +126,52 @@ class NewsFacts:
 class FilteredRank:
     ranked: Ranked
     matched: int          # candidates before exclusions and filters
-    in_scope: int         # candidates the filters allowed (before exclusions were applied: after them)
     undated: int          # articles with matching sentences left out for having no date
 
 
-def rank(ranker: Ranker, facts: NewsFacts, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
-         required: Sequence[int], accept: Callable[[int], bool] | None, offset: int, k: int,
-         filters: Filters) -> FilteredRank:
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the engine hands over: weighted term ids, exclusions, phrase words and check, the topic's terms."""
+
+    terms: Sequence[tuple[int, float]]
+    excluded: Sequence[int] = ()
+    required: Sequence[int] = ()
+    accept: Callable[[int], bool] | None = None
+    topic_terms: Sequence[tuple[int, float]] = ()   # a speaker question's topic ("mediation")
+
+
+def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, filters: Filters) -> FilteredRank:
     """The page `offset..offset+k` under `filters` (module docstring)."""
+    allowed, undated_mask = facts.allowed_articles(filters)
+    ids, scores, matched, undated = _candidates(ranker, facts, query, query.terms, allowed, undated_mask,
+                                                filters.by_date)
+    if filters.speaker:
+        spoken = facts.speaker_sentences(filters.speaker)
+        if query.topic_terms:
+            # the first tier: the speaker's sentences, ranked by the topic's words only
+            t_ids, t_scores, _, _ = _candidates(ranker, facts, query, query.topic_terms, allowed, None,
+                                                filters.by_date)
+        else:
+            t_ids, t_scores = ids, scores
+        first = np.isin(t_ids, spoken, assume_unique=True) if len(spoken) else np.zeros(len(t_ids), bool)
+        t_ids, t_scores = t_ids[first], t_scores[first]
+        rest = ~np.isin(ids, t_ids, assume_unique=True)
+        ranked = _tiers(ranker, facts, [(t_ids, t_scores), (ids[rest], scores[rest])], offset, k, filters.by_date)
+    else:
+        ranked = page(ranker, facts, ids, scores, offset, k, filters.by_date)
+    return FilteredRank(ranked, matched, undated)
+
+
+def _candidates(ranker: Ranker, facts: NewsFacts, query: Query, terms: Sequence[tuple[int, float]],
+                allowed: np.ndarray | None, undated_mask: np.ndarray | None,
+                by_date: bool) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Scored candidates for `terms` left by exclusions, phrases and the allowed articles; how many
+    matched before those, and how many undated articles with candidates a date filter left out."""
     ids, scores = ranker.score(terms)
     matched = len(ids)
-    ids, scores = ranker.exclude(ids, scores, excluded)
-    if required:
-        ids, scores = ranker.require(ids, scores, required)
-    allowed, undated_mask = facts.allowed_articles(filters)
+    ids, scores = ranker.exclude(ids, scores, query.excluded)
+    if query.required:
+        ids, scores = ranker.require(ids, scores, query.required)
     undated = 0
     if allowed is not None:
         arts = np.asarray(ranker.sent_article)[ids]
@@ -143,19 +179,12 @@ def rank(ranker: Ranker, facts: NewsFacts, terms: Sequence[tuple[int, float]], e
             undated = len(np.unique(arts[undated_mask[arts]]))
         keep = allowed[arts]
         ids, scores = ids[keep], scores[keep]
-    if accept is not None:
-        order = _order(ids, scores, facts.article_day, len(ids), filters.by_date, np.asarray(ranker.sent_article))
-        keep = np.array([accept(int(ids[i])) for i in order], dtype=bool)
+    if query.accept is not None:
+        order = _order(ids, scores, facts.article_day, len(ids), by_date, np.asarray(ranker.sent_article))
+        keep = np.array([query.accept(int(ids[i])) for i in order], dtype=bool)
         chosen = np.sort(order[keep])
         ids, scores = ids[chosen], scores[chosen]
-    if filters.speaker:
-        spoken = facts.speaker_sentences(filters.speaker)
-        first = np.isin(ids, spoken, assume_unique=True) if len(spoken) else np.zeros(len(ids), bool)
-        ranked = _tiers(ranker, facts, [(ids[first], scores[first]), (ids[~first], scores[~first])],
-                        offset, k, filters.by_date)
-    else:
-        ranked = page(ranker, facts, ids, scores, offset, k, filters.by_date)
-    return FilteredRank(ranked, matched, len(ids), undated)
+    return ids, scores, matched, undated
 
 
 def _tiers(ranker: Ranker, facts: NewsFacts, tiers: list[tuple[np.ndarray, np.ndarray]], offset: int, k: int,
