@@ -13,9 +13,13 @@ The rule (`article_speakers`), applied to each sentence of an article in order:
    "Sergei Lavrov"; a run of a body's name that ends in a role word stays
    whole: "Central Election Commission"); a run that is a pronoun or a common subject ("Officials",
    "Police") is no name.
-2. **He, She, They** opening a sentence without a named speaker: the most
-   recent *named* speaker (rule 1, not inherited) of the same article in this
-   paragraph or the one before it; none when there is none.
+2. **He, She, They** opening a sentence without a named speaker: when the
+   sentence reports speech (a reporting verb) and the sentence before it, in
+   the same paragraph and without a speaker, opens with a name as its subject
+   ("Tomas Varga dismissed the demand. He said ..."), that name; otherwise the
+   most recent *named* speaker (rule 1, or this rule's subject; not inherited)
+   of the same article in this paragraph or the one before it; none when
+   there is none.
 3. **A quote opening a sentence** without a named speaker continues the
    speaker of the sentence before it in the same paragraph.
 
@@ -40,7 +44,7 @@ REPORTING_VERBS = frozenset("""
 said says say told tells warned warns added adds stated states noted notes insisted insists argued argues
 claimed claims explained explains announced announces declared declares stressed stresses emphasized
 emphasised emphasizes emphasises replied replies wrote writes tweeted tweets asked asks urged urges
-acknowledged acknowledges admitted admits denied denies confirmed confirms predicted predicts suggested
+acknowledged acknowledges admitted admits denied denies confirmed confirms demanded demands predicted predicts suggested
 suggests complained complains vowed vows promised promises recalled recalls remarked remarks commented
 comments responded responds countered counters cautioned cautions conceded concedes estimated estimates
 observed observes contended contends maintained maintains pledged pledges reiterated reiterates
@@ -55,7 +59,8 @@ spokeswoman spokesperson chief chairman chairwoman chair ceo director head leade
 king queen prince princess pope judge justice commissioner councillor councilor speaker attorney state
 mp mep official officer commander russian ukrainian american british french german chinese belarusian
 european eu u.s us un nato union council commission ministry former acting incoming outgoing opposition
-executive managing party federal national general-secretary secretary-general press
+executive managing party federal national general-secretary secretary-general press central bank
+trade opposition
 """.split())
 NON_NAMES = frozenset("""
 he she they it we i you this that these those there here who which what when where why how the a an
@@ -64,6 +69,9 @@ protesters observers diplomats investigators prosecutors lawyers doctors authori
 scientists economists organizers organisers activists spokesman spokeswoman spokesperson people many some
 others both all another one neither none each everyone someone nobody government ministry statement
 monday tuesday wednesday thursday friday saturday sunday however but and so yet still meanwhile
+engineers workers farmers teachers students voters shoppers traders colleagues supporters opponents members
+leaders lawmakers legislators officers soldiers troops villagers locals neighbours neighbors parents families
+companies exporters importers banks markets investors
 """.split())
 _PARTICLES = frozenset("de da di del della van von der den bin ibn al el la le du dos das st".split())
 PRONOUNS = frozenset(("He", "She", "They"))
@@ -195,10 +203,16 @@ def _subject_before(text: str, words: Sequence[_Word], i: int) -> str | None:
             return None
         before = [k for k, w in enumerate(words) if w.end <= clause_start]
         after = [w for w in words if w.start > clause_start]
-        if not before or not after or after[0].capitalized and after[0].key not in ("the",):
+        if not before or not after:
             return None
+        clause = [w for w in after if w.end <= words[j].end]
         k = before[-1]
         if text[words[k].end:clause_start].strip():
+            return None
+        if clause and all(w.capitalized for w in clause) and not words[k].capitalized:
+            # "Valdora's trade minister, Karl Bessen, said": the apposition is the name
+            return _name_from_run(clause)
+        if after[0].capitalized and after[0].key != "the" and not after[0].text.endswith(("'s", "’s")):
             return None
         return _name_from_run(_run_before(text, words, k))
     if gap.strip():
@@ -263,6 +277,29 @@ def named_speaker(sentence: str) -> str | None:
     return None
 
 
+def leading_subject(sentence: str) -> str | None:
+    """The name a sentence opens with as its subject ("Central bank governor Piotr Lind was ..."), or None."""
+    words = _words(sentence[:200])
+    run: list[_Word] = []
+    for w in words:
+        if run and not _gap_is_space(sentence, run[-1], w):
+            break
+        if w.capitalized or (run and (w.key in TITLES or w.key in _PARTICLES)):
+            run.append(w)
+            continue
+        break
+    if not run or len(run) == len(words) or not run[-1].capitalized:
+        return None
+    after = words[len(run)]
+    if after.capitalized or not _gap_is_space(sentence, run[-1], after):
+        return None
+    return _name_from_run(run)
+
+
+def _has_reporting_verb(sentence: str) -> bool:
+    return not REPORTING_VERBS.isdisjoint(_LOWER_WORD.findall(sentence))
+
+
 def _pronoun_led(sentence: str) -> bool:
     if sentence.lstrip()[:1] not in ("H", "S", "T"):
         return False
@@ -287,7 +324,13 @@ def article_speakers(text: str, spans: Sequence[tuple[int, int, int]]) -> list[s
             name = _full_form(name, full_names)
             last_named = (name, paragraph)
         elif _pronoun_led(sentence):
-            if last_named and paragraph - last_named[1] <= 1:
+            subject = (leading_subject(text[spans[n - 1][0]:spans[n - 1][1]])
+                       if n and spans[n - 1][2] == paragraph and out[-1] is None and _has_reporting_verb(sentence)
+                       else None)
+            if subject:
+                name = _full_form(subject, full_names)
+                last_named = (name, paragraph)
+            elif last_named and paragraph - last_named[1] <= 1:
                 name = last_named[0]
         elif _quote_led(sentence) and n and spans[n - 1][2] == paragraph:
             name = out[-1]

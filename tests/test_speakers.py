@@ -28,7 +28,11 @@ NAMED = [
     ("“We will not back down,” Lavrov said.", "Lavrov"),
     ("\"The numbers are clear,\" said Health Minister Lena Berg.", "Lena Berg"),
     ("“It is a difficult moment for all of us,” said Tom Reyes, speaking at the town hall.", "Tom Reyes"),
-    ("“Prices will fall,” the governor, Ana Ruiz, said.", None),
+    ("“Prices will fall,” the governor, Ana Ruiz, said.", "Ana Ruiz"),
+    ("Valdora's trade minister, Karl Bessen, said the terminals would reopen.", "Karl Bessen"),
+    ("Karl Bessen, Valdora's trade minister, warned that tariffs could rise.", "Karl Bessen"),
+    ("Opposition leader Ruth Okonkwo demanded early elections.", "Ruth Okonkwo"),
+    ("Engineers had warned Duarte about the soft river bed.", None),
     ("“This is not over,” Costa told the parliament on Tuesday.", "Costa"),
     # according to
     ("According to Interfax, the plane landed in Moscow.", "Interfax"),
@@ -83,6 +87,13 @@ def test_two_speakers_in_one_paragraph_pronoun_takes_the_latest() -> None:
     text = ("Merkel said the sanctions would stay. Macron told reporters he agreed. "
             "He added that France would send aid.")
     assert [who for _, who in speakers_of(text)] == ["Merkel", "Macron", "Macron"]
+
+
+def test_pronoun_reporting_speech_after_a_named_subject() -> None:
+    text = ("Lavrov said the talks would go on.\n\n"
+            "Central bank governor Piotr Lind was more cautious. He said rates might rise.\n\n"
+            "Tomas Varga dismissed the demand. He has left for Lund.")
+    assert [who for _, who in speakers_of(text)] == ["Lavrov", None, "Piotr Lind", None, "Piotr Lind"]
 
 
 def test_pronoun_does_not_inherit_an_inherited_speaker() -> None:
