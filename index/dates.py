@@ -353,12 +353,24 @@ class DateWords:
     range: DateRange | None
 
 
+_TRIGGERS = frozenset(_MONTH_NUMBER) | {"today", "yesterday", "year", "month", "week"}
+_HAS_YEAR = re.compile(r"\d{4}")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def might_have_dates(text: str) -> bool:
+    """A cheap test first: no 4-digit number, month name or relative word, no date (most questions)."""
+    return bool(_HAS_YEAR.search(text)) or not _TRIGGERS.isdisjoint(_LETTERS.findall(text.lower()))
+
+
 def find_dates(text: str, today: date) -> DateWords:
     """Take the date operators and date words out of a question (module docstring).
 
     A form that names no real day ("on 31 June", "after:2022-13") is left in the
     text as words, unfiltered.
     """
+    if not might_have_dates(text):
+        return DateWords(text, None)
     found: DateRange | None = None
     spans: list[tuple[int, int]] = []
     for pattern, to_range in ((_OPERATOR, _operator_range),

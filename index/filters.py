@@ -81,6 +81,8 @@ def parse_filters(question: str, today: date) -> tuple[str, Filters]:
 
 
 def _take_source(text: str) -> tuple[str, str | None]:
+    if "source:" not in text.lower():
+        return text, None
     source = None
     for m in _SOURCE.finditer(text):
         value = next(g for g in m.groups() if g is not None).strip()
@@ -92,6 +94,9 @@ def _take_source(text: str) -> tuple[str, str | None]:
 
 
 def _take_order(text: str) -> tuple[str, bool]:
+    low = text.lower()
+    if "sort:" not in low and "latest" not in low and "newest" not in low and "recent" not in low:
+        return text, False
     if not (_SORT.search(text) or _NEWEST.search(text)):
         return text, False
     return " ".join(_NEWEST.sub(" ", _SORT.sub(" ", text)).split()), True

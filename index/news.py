@@ -72,12 +72,16 @@ class NewsFacts:
         return self._articles[0]
 
     @cached_property
-    def _speakers(self) -> dict[str, np.ndarray]:
-        """speaker name -> its sentence ids (ascending)."""
+    def _speakers(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        """speaker name -> its sentence ids (ascending), and folded word -> the names holding it."""
         by_name: dict[str, list[int]] = {}
         for sid, name in self._db().execute("SELECT sentence, name FROM speakers ORDER BY sentence"):
             by_name.setdefault(name, []).append(int(sid))
-        return {name: np.asarray(ids, np.int64) for name, ids in by_name.items()}
+        by_word: dict[str, list[str]] = {}
+        for name in by_name:
+            for word in set(fold(name).split()):
+                by_word.setdefault(word, []).append(name)
+        return {name: np.asarray(ids, np.int64) for name, ids in by_name.items()}, by_word
 
     def source_mask(self, asked: str) -> np.ndarray:
         """bool per article: its source is `asked` (case and spacing aside)."""
@@ -96,7 +100,10 @@ class NewsFacts:
         key = fold(asked)
         found = self._speaker_masks.get(key)
         if found is None:
-            parts = [ids for name, ids in self._speakers.items() if same_speaker(asked, name)]
+            by_name, by_word = self._speakers
+            words = key.split()
+            names = by_word.get(words[0], []) if words else []
+            parts = [by_name[name] for name in names if same_speaker(asked, name)]
             found = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
             with self._lock:
                 self._speaker_masks[key] = found
@@ -140,8 +147,12 @@ class Query:
     topic_terms: Sequence[tuple[int, float]] = ()   # a speaker question's topic ("mediation")
 
 
-def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, filters: Filters) -> FilteredRank:
-    """The page `offset..offset+k` under `filters` (module docstring)."""
+def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, filters: Filters,
+         fast: bool = True) -> FilteredRank:
+    """The page `offset..offset+k` under `filters` (module docstring; `fast`: False only to check
+    `_speaker_fast` against the general path)."""
+    if filters.speaker and not filters.restricts and not filters.by_date and query.accept is None and fast:
+        return _speaker_fast(ranker, facts, query, offset, k, filters.speaker)
     allowed, undated_mask = facts.allowed_articles(filters)
     ids, scores, matched, undated = _candidates(ranker, facts, query, query.terms, allowed, undated_mask,
                                                 filters.by_date)
@@ -185,6 +196,88 @@ def _candidates(ranker: Ranker, facts: NewsFacts, query: Query, terms: Sequence[
         chosen = np.sort(order[keep])
         ids, scores = ids[chosen], scores[chosen]
     return ids, scores, matched, undated
+
+
+def _speaker_fast(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int,
+                  speaker: str) -> FilteredRank:
+    """A speaker question without other filters: the first tier scored directly on the speaker's
+    few sentences (`served_subset`), the rest from the compiled `Ranker.top` with the first tier's
+    sentences taken out (asking for as many more hits as the first tier holds keeps it exact)."""
+    spoken = facts.speaker_sentences(speaker)
+    t_ids, t_scores = served_subset(ranker, query.topic_terms or query.terms, spoken)
+    t_ids, t_scores = ranker.exclude(t_ids, t_scores, query.excluded)
+    if not {t for t, _ in query.topic_terms} <= {t for t, _ in query.terms}:
+        # a first-tier sentence must match the whole question too (the topic's words are the question's,
+        # but for typo stand-ins: then it is checked)
+        keep = _field_subset(ranker.sentences, query.terms, t_ids)[1]
+        t_ids, t_scores = t_ids[keep], t_scores[keep]
+    n1 = ranker.duplicates.count_distinct(t_ids)
+    first = page(ranker, facts, t_ids, t_scores, offset, k, False) if offset < n1 else Ranked((), (), (), n1)
+    want = k - len(first.ids)
+    start = max(0, offset - n1)
+    rest, matched = ranker.top(query.terms, query.excluded, 0, start + want + len(t_ids))
+    taken = set(t_ids.tolist())
+    kept = [n for n, sid in enumerate(rest.ids) if sid not in taken][start:start + want] if want > 0 else []
+    total = n1 + max(0, rest.total - n1)
+    ranked = Ranked(first.ids + tuple(rest.ids[n] for n in kept), first.scores + tuple(rest.scores[n] for n in kept),
+                    first.duplicates + tuple(rest.duplicates[n] for n in kept), total)
+    return FilteredRank(ranked, matched, 0)
+
+
+def served_subset(ranker: Ranker, terms: Sequence[tuple[int, float]],
+                  sids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`Ranker.score(terms)` for the sentences `sids` (ascending) only: those that match, and their
+    served scores, computed by looking the sentences up in the terms' postings (for a few hundred
+    sentences instead of every posting). The same sums in the same order, so the same floats."""
+    p = ranker.params
+    sids = np.asarray(sids, np.int64)
+    own, hit = _field_subset(ranker.sentences, terms, sids)
+    sids, own = sids[hit], own[hit]
+    if not len(sids):
+        return sids, own
+    total = own.copy()
+    sent_para = np.asarray(ranker.sent_para)
+    if p.neighbour:
+        n = len(sent_para)
+        side = np.zeros(len(sids))
+        for step in (-1, 1):
+            other = np.clip(sids + step, 0, n - 1)
+            same = (other != sids) & (sent_para[other] == sent_para[sids])
+            score, matched = _field_subset(ranker.sentences, terms, other)
+            side += np.where(same & matched, score, 0.0)
+        total += p.neighbour * side
+    if p.paragraph:
+        score, matched = _field_subset(ranker.paragraphs, terms, sent_para[sids].astype(np.int64))
+        total += p.paragraph * np.where(matched, score, 0.0)
+    if p.title:
+        score, matched = _field_subset(ranker.titles, terms, np.asarray(ranker.sent_article)[sids].astype(np.int64))
+        total += p.title * np.where(matched, score, 0.0)
+    return sids, total
+
+
+def _field_subset(fld, terms: Sequence[tuple[int, float]], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A field's BM25 score of each of `docs` (as `Field.score` sums it) and whether it matched."""
+    ptr, all_docs, w = fld.postings.ptr, fld.postings.docs, fld.weights
+    sums = np.zeros(len(docs))
+    matched = np.zeros(len(docs), bool)
+    n_terms = fld.postings.n_terms
+    for term, count in terms:
+        if term < 0 or term >= n_terms:
+            continue
+        lo, hi = int(ptr[term]), int(ptr[term + 1])
+        if hi <= lo or not len(docs):
+            continue
+        run = all_docs[lo:hi]
+        pos = np.minimum(np.searchsorted(run, docs), hi - lo - 1)
+        found = run[pos] == docs
+        if found.any():
+            weight = w[lo + pos[found]].astype(np.float64)
+            sums[found] += weight if count == 1.0 else weight * count
+            matched |= found
+    offset = fld.offset(terms)
+    if offset:
+        sums[matched] += offset
+    return sums, matched
 
 
 def _tiers(ranker: Ranker, facts: NewsFacts, tiers: list[tuple[np.ndarray, np.ndarray]], offset: int, k: int,

@@ -382,6 +382,9 @@ class SpeakerQuestion:
 
 def speaker_question(question: str) -> SpeakerQuestion | None:
     """The speaker and topic a question asks about ("what did Lavrov say about mediation"), or None."""
+    low = question.lower()
+    if not (low.lstrip().startswith("what") or " on " in low or "'s " in low or "’s " in low):
+        return None
     for n, form in enumerate(_SAY_FORMS):
         m = form.match(question)
         if not m:

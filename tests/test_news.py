@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,33 @@ def test_cli_json_has_published_speaker_and_filters(tmp_path: Path) -> None:
     assert data["filters"] == {"after": "2020-01-01", "before": "2021-01-01", "source": None}
     hit = data["hits"][0]
     assert hit["article"]["published"] == "2020-08-26" and hit["speaker"] == "Sergei Lavrov"
+
+
+def test_served_subset_matches_the_numpy_scores(index: SearchIndex) -> None:
+    import numpy as np
+
+    from index.news import served_subset
+    from index.query import parse_query
+    for question in ("Lavrov mediation said", "sanctions Becker", "elections held better mediation"):
+        terms = index._weighted_terms(parse_query(question, index.analyzer), {})
+        ids, scores = index.ranker.score(terms)
+        every = np.arange(index.meta["sentences"])
+        sub_ids, sub_scores = served_subset(index.ranker, terms, every)
+        assert sub_ids.tolist() == ids.tolist()
+        assert sub_scores.tolist() == scores.tolist()     # the same floats, bit for bit
+
+
+def test_speaker_fast_path_is_the_general_path(index: SearchIndex) -> None:
+    from index import news
+    from index.filters import parse_filters
+    from index.query import parse_query
+    for question in ("what did Lavrov say about mediation", "what did Lavrov say", "what did Becker say about it"):
+        text, f = parse_filters(question, date(2024, 1, 1))
+        parsed = parse_query(text, index.analyzer)
+        terms = index._weighted_terms(parsed, {})
+        topic = index._weighted_terms(parse_query(f.topic, index.analyzer), {}) if f.topic else []
+        query = news.Query(terms, (), (), None, topic)
+        for offset in (0, 1, 3):
+            fast = news.rank(index.ranker, index.news, query, offset, 2, f).ranked
+            slow = news.rank(index.ranker, index.news, query, offset, 2, f, fast=False).ranked
+            assert (fast.ids, fast.scores, fast.total) == (slow.ids, slow.scores, slow.total)
