@@ -14,12 +14,12 @@ k. This module says *which* articles and sentences a question allows:
   spacing aside (read from the database on the first such question);
 * a speaker question ranks in two tiers: first the sentences whose speaker
   is the one asked about (`same_speaker`: "Lavrov" names "Sergei Lavrov")
-  and that match the topic ("mediation" in "what did Lavrov say about
-  mediation"), ranked by the topic's words alone (the speaker is settled,
-  and his name would only favour the sentences that repeat it); then every
-  other sentence matching the whole question, those that only mention the
-  name among them, in the usual order. Without a topic ("what did Lavrov
-  say") the first tier is ranked by the whole question. The first tier is
+  and that hold a word of the topic ("mediation" in "what did Lavrov say
+  about mediation"); then every other sentence matching the question (those
+  that only mention the name, and the speaker's words on other things). Both
+  tiers are ranked by the question's served score, so a hit's score means
+  what it always meant. Without a topic ("what did Lavrov say") the first
+  tier is every sentence of the speaker that matches. The first tier is
   scored directly on the speaker's sentences (`served_subset`: a few hundred
   sentences looked up in the terms' postings, the same floats as
   `Ranker.score`); the second comes from `Ranker.top` asked for as many more
@@ -173,16 +173,14 @@ def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, fi
 
 def _first_tier(ranker: Ranker, facts: NewsFacts, query: Query, speaker: str,
                 allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The speaker's sentences that match the topic (and the question), with their served topic scores."""
+    """The speaker's sentences that match the topic, with their served scores for the whole question."""
     spoken = facts.speaker_sentences(speaker)
     if allowed is not None and len(spoken):
         spoken = spoken[allowed[np.asarray(ranker.sent_article)[spoken]]]
-    t_ids, t_scores = served_subset(ranker, query.topic_terms or query.terms, spoken)
+    t_ids, t_scores = served_subset(ranker, query.terms, spoken)
     t_ids, t_scores = ranker.exclude(t_ids, t_scores, query.excluded)
-    if not {t for t, _ in query.topic_terms} <= {t for t, _ in query.terms}:
-        # a first-tier sentence must match the whole question too (the topic's words are the
-        # question's, but for typo stand-ins: then it is checked)
-        keep = _field_subset(ranker.sentences, query.terms, t_ids)[1]
+    if query.topic_terms:           # the speaker's words on the topic, not on anything else
+        keep = _field_subset(ranker.sentences, query.topic_terms, t_ids)[1]
         t_ids, t_scores = t_ids[keep], t_scores[keep]
     if query.required:
         t_ids, t_scores = ranker.require(t_ids, t_scores, query.required)

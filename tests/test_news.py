@@ -189,8 +189,8 @@ def test_served_subset_matches_the_numpy_scores(index: SearchIndex) -> None:
 
 
 def test_speaker_tiers_match_a_brute_force_ranking(index: SearchIndex) -> None:
-    """First tier: the speaker's sentences matching the topic, by the numpy scores of the topic;
-    then every other match of the whole question by its numpy scores; pages cut from that list."""
+    """First tier: the speaker's sentences holding a topic word, then every other match of the
+    question, both by the numpy path's scores; pages cut from that list."""
     import numpy as np
 
     from index import news
@@ -204,9 +204,9 @@ def test_speaker_tiers_match_a_brute_force_ranking(index: SearchIndex) -> None:
         topic = weigh(index, f.topic) if f.topic else []
         spoken = {sid for sid, name in index.db.execute("SELECT sentence, name FROM speakers")
                   if same_speaker(f.speaker, name)}
-        t_ids, t_scores = index.ranker.score(topic or terms)
-        first = [(float(s), int(i)) for i, s in zip(t_ids, t_scores) if int(i) in spoken]
+        on_topic = set(index.ranker.score(topic or terms)[0].tolist())
         ids, scores = index.ranker.score(terms)
+        first = [(float(s), int(i)) for i, s in zip(ids, scores) if int(i) in spoken and int(i) in on_topic]
         taken = {i for _, i in first}
         rest = [(float(s), int(i)) for i, s in zip(ids, scores) if int(i) not in taken]
         days = index.ranker.article_day[np.asarray(index.ranker.sent_article)]
