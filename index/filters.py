@@ -67,6 +67,8 @@ NO_FILTERS = Filters()
 
 def parse_filters(question: str, today: date) -> tuple[str, Filters]:
     """The question without its filter words, and the filters they set (module docstring)."""
+    if not isinstance(question, str):
+        return question, NO_FILTERS
     text, source = _take_source(question)
     text, by_date = _take_order(text)
     words = find_dates(text, today)

@@ -85,7 +85,7 @@ class SearchResult:
     message: str | None = None
     suggestion: str | None = None
     terms: tuple[str, ...] = field(default=())
-    filters: Any = None             # index.filters.Filters the question set (None: none)
+    filters: Any = None             # index.filters.Filters the question set (NO_FILTERS: none)
     undated_left_out: int = 0       # articles without a date left out by a date filter
 
     @property

@@ -34,13 +34,18 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .dates import epoch_day
-from .filters import Filters
+from .filters import NO_FILTERS, Filters
+from .query import ParsedQuery, parse_query
 from .ranking import UNDATED, Ranked, Ranker
 from .speakers import fold, same_speaker
+
+if TYPE_CHECKING:
+    from .engine import SearchIndex
 
 
 class NewsFacts:
@@ -132,6 +137,17 @@ class FilteredRank:
     matched: int          # sentences matching the question's words (before exclusions; when nothing is
                           # shown, before the filters too)
     undated: int          # with nothing to show: articles without a date that would have matched
+    restricted: bool = False   # a date or source filter applied
+
+    @property
+    def outcome(self) -> tuple[Ranked, bool]:
+        """The page, and whether excluded words removed every match (as `SearchIndex._rank` says it)."""
+        return self.ranked, self.matched > 0 and not self.ranked.total
+
+    @property
+    def filtered_out(self) -> bool:
+        """Nothing matches here, but the words match elsewhere: "No article from June 2023 matches"."""
+        return self.restricted and not self.ranked.total and self.matched > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +184,25 @@ def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, fi
         ids, _ = ranker.score(query.terms, allow_articles=undated_mask.view(np.uint8))
         ids, _ = ranker.exclude(ids, np.zeros(len(ids)), query.excluded)
         undated = len(np.unique(np.asarray(ranker.sent_article)[ids]))
-    return FilteredRank(ranked, matched, undated)
+    return FilteredRank(ranked, matched, undated, allowed is not None)
+
+
+def rank_question(index: "SearchIndex", parsed: ParsedQuery, terms: Sequence[tuple[int, float]],
+                  filters: Filters, offset: int, k: int) -> FilteredRank | None:
+    """`rank` for the engine's parsed question: term ids, exclusions, phrase words and check, topic.
+    None for a question with terms and without filters: the engine's own path serves it."""
+    from .engine import weighted_terms
+    if not terms:
+        return FilteredRank(Ranked((), (), (), 0), 0, 0)
+    if filters is NO_FILTERS:
+        return None
+    vocab = index.vocab
+    topic = parse_query(filters.topic, index.analyzer) if filters.topic else None
+    question = Query(terms, [vocab[t] for t in parsed.excluded if t in vocab],
+                     sorted({vocab[w] for phrase in parsed.phrases for w in phrase if w in vocab}),
+                     (lambda sid: index._has_phrases(sid, parsed)) if parsed.phrases else None,
+                     weighted_terms(topic, {}, vocab, index.params.name_boost) if topic is not None else ())
+    return rank(index.ranker, index.news, question, offset, k, filters)
 
 
 def _first_tier(ranker: Ranker, facts: NewsFacts, query: Query, speaker: str,
@@ -284,6 +318,15 @@ def scope_label(filters: Filters) -> str:
     if filters.source is not None:
         parts.append(f"from the source {filters.source}" if filters.dates is None else f"in {filters.source}")
     return " ".join(parts)
+
+
+def empty_range_message(filters: Filters) -> str | None:
+    """A date range that holds no day at all ("in 2023 before 2022") is answered before any ranking."""
+    return no_match_message(filters, 0) if filters.dates is not None and filters.dates.empty else None
+
+
+def filtered_out_message(got: FilteredRank | None, filters: Filters) -> str | None:
+    return no_match_message(filters, got.undated) if got is not None and got.filtered_out else None
 
 
 def no_match_message(filters: Filters, undated: int) -> str:
