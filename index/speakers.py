@@ -82,19 +82,16 @@ _QUOTE_CHARS = "“”\"«»„"
 _ABBREVIATED = frozenset("mr mrs ms dr prof gen col lt sgt capt adm sen rep gov st".split())
 
 
-@dataclass(frozen=True, slots=True)
 class _Word:
-    start: int
-    end: int
-    text: str       # without a sentence-final period (kept on "Mr." and the like)
+    """A word of a sentence: its span, its text (without a sentence-final period, kept on "Mr." and
+    the like), its folded form and whether it is capitalised (computed once: each is read often)."""
 
-    @property
-    def key(self) -> str:
-        return fold(self.text).rstrip(".")
+    __slots__ = ("start", "end", "text", "key", "capitalized")
 
-    @property
-    def capitalized(self) -> bool:
-        return self.text[:1].isupper()
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start, self.end, self.text = start, end, text
+        self.key = fold(text).rstrip(".")
+        self.capitalized = text[:1].isupper()
 
 
 def fold(name: str) -> str:
@@ -107,14 +104,33 @@ def fold(name: str) -> str:
     return re.sub(r"'s\b", "", text)
 
 
+_INITIALS = re.compile(r"(?:\w\.)+")
+
+
 def _words(text: str) -> list[_Word]:
     out = []
     for m in _WORD.finditer(text):
         word = m.group()
-        if word.endswith(".") and fold(word[:-1]) not in _ABBREVIATED and not re.fullmatch(r"(?:\w\.)+", word):
+        if word.endswith(".") and fold(word[:-1]) not in _ABBREVIATED and not _INITIALS.fullmatch(word):
             word = word[:-1]
         out.append(_Word(m.start(), m.start() + len(word), word))
     return out
+
+
+_LAST_WORD = re.compile(r"[\w'’\-.]+$")
+
+
+def _may_name_a_subject(sentence: str, verb_start: int) -> bool:
+    """A quick look before a reporting verb: a lowercase word right before it ("officials said",
+    "they say") can be neither a name's end nor an adverb before the verb, and nothing but a quote
+    or a comma can precede '"…," said X': then the words need not be read."""
+    head = sentence[max(0, verb_start - 40):verb_start].rstrip()
+    if not head:
+        return False
+    if head[-1] in ",”\"'’»":
+        return True
+    last = _LAST_WORD.search(head)
+    return bool(last) and (last.group()[:1].isupper() or last.group().lower() in _BETWEEN)
 
 
 _QUOTE_MARK = re.compile("[“”\"«»„]")
@@ -241,6 +257,31 @@ _ACCORDING = re.compile(r"\baccording to\s+(?:the\s+)?", re.I)
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 
+def _around_verb(sentence: str, start: int, end: int) -> str | None:
+    """The speaker of the reporting verb at ``sentence[start:end]``, from the words around it only.
+
+    A name fits in the 60 characters before the verb; a name with its apposition in 160. The
+    short window is read first and trusted unless it could have cut something off: a name that
+    begins at its first word, or a comma before the verb (an apposition) with no name found."""
+    for width in (60, 160):
+        lo = max(0, start - width)
+        window = sentence[lo:end + 60]
+        words = _words(window)
+        i = next((n for n, w in enumerate(words) if w.start == start - lo), None)
+        if i is None:
+            return None
+        name = _subject_before(window, words, i) or _subject_after(window, words, i)
+        if lo == 0 or width == 160:
+            return name
+        if name is None and "," not in window[:start - lo]:
+            return None
+        if name is not None and window.find(name.split()[0], words[0].end, start - lo + 1) >= 0:
+            return name
+        if name is not None and i + 1 < len(words) and window.find(name.split()[0], words[i].end) >= 0:
+            return name                                # '"…," said X': X is after the verb
+    return None
+
+
 def named_speaker(sentence: str) -> str | None:
     """Rule 1 of the module docstring on one sentence: the speaker it names, or None."""
     low = sentence.lower()              # most sentences have no cue: a word set, no parsing
@@ -253,16 +294,10 @@ def named_speaker(sentence: str) -> str | None:
             return name
     quotes = _quoted(sentence)
     for verb in _LOWER_WORD.finditer(sentence):
-        if verb.group() not in REPORTING_VERBS or _inside(verb.start(), quotes):
+        if verb.group() not in REPORTING_VERBS or _inside(verb.start(), quotes) \
+                or not _may_name_a_subject(sentence, verb.start()):
             continue
-        # only the words around the verb are looked at: a name and its apposition fit in 160 characters
-        lo = max(0, verb.start() - 160)
-        window = sentence[lo:verb.end() + 100]
-        words = _words(window)
-        i = next((n for n, w in enumerate(words) if w.start == verb.start() - lo), None)
-        if i is None:
-            continue
-        name = _subject_before(window, words, i) or _subject_after(window, words, i)
+        name = _around_verb(sentence, verb.start(), verb.end())
         if name:
             return name
     for m in _ACCORDING.finditer(sentence):
