@@ -257,6 +257,20 @@ _ACCORDING = re.compile(r"\baccording to\s+(?:the\s+)?", re.I)
 _LOWER_WORD = re.compile(r"[a-z]+")
 
 
+def _positions(sentence: str, words: set[str]) -> list[int]:
+    """Where the lowercase `words` stand in the sentence as whole words, in order."""
+    found = []
+    for word in words:
+        at = sentence.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if (at == 0 or not sentence[at - 1].isalpha()) and (after == len(sentence)
+                                                                or not sentence[after].isalpha()):
+                found.append(at)
+            at = sentence.find(word, after)
+    return sorted(found)
+
+
 def _around_verb(sentence: str, start: int, end: int) -> str | None:
     """The speaker of the reporting verb at ``sentence[start:end]``, from the words around it only.
 
@@ -284,8 +298,9 @@ def _around_verb(sentence: str, start: int, end: int) -> str | None:
 
 def named_speaker(sentence: str) -> str | None:
     """Rule 1 of the module docstring on one sentence: the speaker it names, or None."""
-    low = sentence.lower()              # most sentences have no cue: a word set, no parsing
-    if ":" not in sentence and "according to" not in low and REPORTING_VERBS.isdisjoint(_LOWER_WORD.findall(low)):
+    # most sentences have no cue: one scan for lowercase words and a set test, no parsing
+    verbs = REPORTING_VERBS.intersection(_LOWER_WORD.findall(sentence))
+    if not verbs and ":" not in sentence and "ccording to" not in sentence:
         return None
     colon = _COLON.match(sentence)
     if colon:
@@ -293,11 +308,11 @@ def named_speaker(sentence: str) -> str | None:
         if name and all(w.capitalized or w.key in _PARTICLES for w in _words(colon.group(1))):
             return name
     quotes = _quoted(sentence)
-    for verb in _LOWER_WORD.finditer(sentence):
-        if verb.group() not in REPORTING_VERBS or _inside(verb.start(), quotes) \
-                or not _may_name_a_subject(sentence, verb.start()):
+    for start in _positions(sentence, verbs):
+        end = start + len(sentence[start:].split(None, 1)[0].rstrip(".,;:!?\"”’'"))
+        if _inside(start, quotes) or not _may_name_a_subject(sentence, start):
             continue
-        name = _around_verb(sentence, verb.start(), verb.end())
+        name = _around_verb(sentence, start, end)
         if name:
             return name
     for m in _ACCORDING.finditer(sentence):
