@@ -142,10 +142,13 @@ class FilteredRank:
                           # shown, before the filters too)
     undated: int          # with nothing to show: articles without a date that would have matched
     restricted: bool = False   # a date or source filter applied
+    excluded_all: bool | None = None   # excluded words removed every match (None: from `matched`)
 
     @property
     def outcome(self) -> tuple[Ranked, bool]:
         """The page, and whether excluded words removed every match (as `SearchIndex._rank` says it)."""
+        if self.excluded_all is not None:
+            return self.ranked, self.excluded_all
         return self.ranked, self.matched > 0 and not self.ranked.total
 
     @property
@@ -192,21 +195,30 @@ def rank(ranker: Ranker, facts: NewsFacts, query: Query, offset: int, k: int, fi
 
 
 def rank_question(index: "SearchIndex", parsed: ParsedQuery, terms: Sequence[tuple[int, float]],
-                  filters: Filters, offset: int, k: int) -> FilteredRank | None:
+                  filters: Filters, offset: int, k: int) -> FilteredRank:
     """`rank` for the engine's parsed question: term ids, exclusions, phrase words and check, topic.
-    None for a question with terms and without filters: the engine's own path serves it."""
+    A question without filters is ranked by the engine's own path (`SearchIndex._rank`)."""
     from .engine import weighted_terms
     if not terms:
         return FilteredRank(Ranked((), (), (), 0), 0, 0)
     if filters is NO_FILTERS:
-        return None
+        ranked, excluded_all = index._rank(parsed, terms, offset, k)
+        return FilteredRank(ranked, 0, 0, False, excluded_all)
     vocab = index.vocab
     topic = parse_query(filters.topic, index.analyzer) if filters.topic else None
     question = Query(terms, [vocab[t] for t in parsed.excluded if t in vocab],
                      sorted({vocab[w] for phrase in parsed.phrases for w in phrase if w in vocab}),
                      (lambda sid: index._has_phrases(sid, parsed)) if parsed.phrases else None,
                      weighted_terms(topic, {}, vocab, index.params.name_boost) if topic is not None else ())
-    return rank(index.ranker, index.news, question, offset, k, filters)
+    return rank(index.ranker, facts(index), question, offset, k, filters)
+
+
+def facts(index: "SearchIndex") -> NewsFacts:
+    """The index's `NewsFacts`, made on its first filtered question (a race makes two: harmless)."""
+    found = getattr(index, "_news_facts", None)
+    if found is None:
+        found = index._news_facts = NewsFacts(lambda: index.texts.db, index.ranker)
+    return found
 
 
 def _first_tier(ranker: Ranker, facts: NewsFacts, query: Query, speaker: str,

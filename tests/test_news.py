@@ -213,6 +213,6 @@ def test_speaker_tiers_match_a_brute_force_ranking(index: SearchIndex) -> None:
         key = lambda p: (-p[0], -int(days[p[1]]), p[1])  # noqa: E731
         expected = [i for _, i in sorted(first, key=key)] + [i for _, i in sorted(rest, key=key)]
         for offset in (0, 1, 3):
-            got = news.rank(index.ranker, index.news, news.Query(terms, (), (), None, topic), offset, 2, f).ranked
+            got = news.rank(index.ranker, news.facts(index), news.Query(terms, (), (), None, topic), offset, 2, f).ranked
             assert list(got.ids) == expected[offset:offset + 2], question
             assert got.total == len(expected)
