@@ -48,10 +48,6 @@ if TYPE_CHECKING:
     from .engine import SearchIndex
 
 
-NUMPY_BY_DATE = True
-"""Date order on the numpy path too (measured faster than `Ranker.top(by_date=True)` at 100k)."""
-
-
 class NewsFacts:
     """Sources and speakers of one loaded index, read from its database on first use; days from the ranker."""
 
@@ -242,11 +238,10 @@ def _first_tier(ranker: Ranker, facts: NewsFacts, query: Query, speaker: str,
 def _rest(ranker: Ranker, query: Query, start: int, want: int, allowed: np.ndarray | None, by_date: bool,
           taken: np.ndarray) -> tuple[Ranked, int]:
     """Hits `start..start+want` of the question's ranking with the `taken` sentences left out, and how
-    many sentences matched the words. The compiled path (the phrase check needs the numpy one)."""
+    many sentences matched the words. The compiled path, filters and date order included (the phrase
+    check needs the numpy one)."""
     mask = allowed.view(np.uint8) if allowed is not None else None
-    if query.accept is not None or mask is not None or (by_date and NUMPY_BY_DATE):
-        # the numpy path: phrases need it; and with a filter the compiled one's cuts hardly apply
-        # (measured at 100k: 2-8x slower than its own unfiltered run, slower than this)
+    if query.accept is not None:          # the phrase check reads the candidates' texts: the numpy path
         ids, scores = ranker.score(query.terms)
         matched = len(ids)
         if mask is not None:
