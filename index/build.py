@@ -29,6 +29,8 @@ from .corpus import Article, Skipped, text_hash
 from .lifecycle import die_with_parent, raise_if_stopped
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
+from .dates import epoch_day, parse_published
+from .speakers import article_speakers
 from .spelling import letter_runs
 
 
@@ -38,6 +40,7 @@ class AnalysedArticle:
     sentences: list[Sentence]
     terms: list[list[str]]
     title_terms: list[str]
+    speakers: list[str | None] = field(default_factory=list)   # per sentence (index.speakers)
 
 
 def analyse_article(article: Article, analyzer: Analyzer,
@@ -45,7 +48,8 @@ def analyse_article(article: Article, analyzer: Analyzer,
     sentences = split_article(article.text, article.body_start, boilerplate)
     text = article.text
     terms = [analyzer.analyze(text[s.start:s.end]) for s in sentences]
-    return AnalysedArticle(article, sentences, terms, analyzer.analyze(article.title))
+    speakers = article_speakers(text, [(s.start, s.end, s.paragraph) for s in sentences])
+    return AnalysedArticle(article, sentences, terms, analyzer.analyze(article.title), speakers)
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Batch:
     sent_len: np.ndarray       # int32
     sent_hash: np.ndarray      # int64
     words: Counter[str] | None  # letter runs as written (index.spelling), unless counted elsewhere
+    speakers: list[str | None] = field(default_factory=list)  # per sentence
 
 
 def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) -> Batch:
@@ -84,7 +89,9 @@ def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) 
     seg_title: list[bool] = []
     n_sent, n_para, title_len, rows, sections, sent_len, hashes = [], [], [], [], [], [], []
     counts = Counter() if words is None else words
+    speakers: list[str | None] = []
     for item in items:
+        speakers += item.speakers or [None] * len(item.sentences)
         a = item.article
         flat += item.title_terms
         seg_len.append(len(item.title_terms))
@@ -121,7 +128,7 @@ def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) 
         s_triples=(as_i32(key_term[~title_key]), as_i32(seg_doc[key_seg[~title_key]]), tf[~title_key]),
         sent_rows=np.asarray(rows, dtype=np.int64).reshape(-1, 4), sections=sections,
         sent_len=as_i32(sent_len), sent_hash=np.asarray(hashes, dtype=np.int64),
-        words=counts if words is None else None,
+        words=counts if words is None else None, speakers=speakers,
     )
 
 
@@ -140,6 +147,7 @@ class Accumulator:
     _paragraphs: int = 0
     _chunks: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     _sections: list[str | None] = field(default_factory=list)
+    _speakers: list[str | None] = field(default_factory=list)
 
     @property
     def n_articles(self) -> int:
@@ -161,7 +169,7 @@ class Accumulator:
             self.new_terms.append(term)
         gids = np.fromiter(map(vocab.__getitem__, batch.terms), dtype=np.int32, count=len(batch.terms))
         aid0, sid0, p0 = self.n_articles, self.n_sentences, self.n_paragraphs
-        self.article_rows.extend((aid0 + i, a.id, a.title, a.path, a.url, a.published, a.source,
+        self.article_rows.extend((aid0 + i, a.id, a.title, a.path, a.url, iso_published(a.published), a.source,
                                   a.body_start, a.text) for i, a in enumerate(articles))
         para_base = p0 + np.cumsum(batch.paragraphs) - batch.paragraphs
         c = self._chunks
@@ -171,8 +179,10 @@ class Accumulator:
         c["sent_len"].append(batch.sent_len)
         c["sent_hash"].append(batch.sent_hash)
         c["title_len"].append(batch.title_len)
+        c["article_day"].append(np.fromiter(map(article_day, articles), np.int32, len(articles)))
         c["sent_rows"].append(batch.sent_rows)
         self._sections.extend(batch.sections)
+        self._speakers.extend(batch.speakers or [None] * len(batch.sent_len))
         terms, docs, tfs = batch.s_triples
         c["s"].append((gids[terms], docs + sid0, tfs))
         terms, docs, tfs = batch.t_triples
@@ -193,6 +203,7 @@ class Accumulator:
             "sent_len": self._concat("sent_len", np.int32),
             "sent_hash": self._concat("sent_hash", np.int64),
             "title_len": self._concat("title_len", np.int32),
+            "article_day": self._concat("article_day", np.int32),
         }
 
     def triples(self, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,6 +221,27 @@ class Accumulator:
         rows = np.concatenate(parts) if parts else np.zeros((0, 4), np.int64)
         return zip(range(self.first_sentence, self.n_sentences), sent_article, rows[:, 0].tolist(),
                    rows[:, 1].tolist(), rows[:, 2].tolist(), rows[:, 3].tolist(), self._sections)
+
+    def speaker_rows(self) -> Iterator[tuple[int, str]]:
+        """(sentence id, speaker) for each sentence with a speaker, for the database."""
+        first = self.first_sentence
+        return ((first + i, name) for i, name in enumerate(self._speakers) if name)
+
+
+UNDATED = int(np.iinfo(np.int32).min)   # index.ranking.UNDATED: an article without a date
+
+
+def iso_published(value: str | None) -> str | None:
+    """`published` as stored: ISO 8601 (index.dates), None when absent or unreadable (uploads, channel posts:
+    a rebuild reports unreadable ones, `index.corpus.dated`)."""
+    found = parse_published(value) if value else None
+    return found.iso if found else None
+
+
+def article_day(article: Article) -> int:
+    """The article's day since 1970-01-01 (the ranking's `article_day`), `UNDATED` without a date."""
+    found = parse_published(article.published) if article.published else None
+    return epoch_day(found.day) if found else UNDATED
 
 
 def paragraph_field(s_postings: Postings, sent_para: np.ndarray, sent_len: np.ndarray,

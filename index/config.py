@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,3 +141,37 @@ def build_memory_mb(value: int | str | None = None) -> int:
     if mb < MIN_BUILD_MEMORY_MB:
         raise ValueError(f"BUILD_MEMORY_MB must be at least {MIN_BUILD_MEMORY_MB}, not {mb}")
     return mb
+
+
+def time_zone() -> tzinfo:
+    """$TIMEZONE (an IANA name such as Europe/Moscow), else UTC: what "today" and "last week" mean.
+
+    An unknown name falls back to UTC with a warning, so a typo in a setting never stops a search.
+    """
+    from datetime import timezone
+    name = os.environ.get("TIMEZONE", "").strip()
+    if not name or name.upper() == "UTC":
+        return timezone.utc
+    try:
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(name)
+    except (ValueError, OSError, ImportError) as exc:
+        import logging
+        logging.getLogger(__name__).warning("TIMEZONE=%r is not a known time zone (%s); using UTC", name, exc)
+        return timezone.utc
+
+
+def today() -> date:
+    """The current date where the bot's users are ($TIMEZONE, default UTC)."""
+    from datetime import datetime
+    return datetime.now(time_zone()).date()
+
+
+def export_usernames() -> dict[str, str]:
+    """$TELEGRAM_EXPORT_USERNAMES: "chat_id=username,..." for exports that do not say the channel's username."""
+    out = {}
+    for item in os.environ.get("TELEGRAM_EXPORT_USERNAMES", "").split(","):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() and value.strip():
+            out[key.strip()] = value.strip().lstrip("@")
+    return out

@@ -25,13 +25,15 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from .config import EXTENSIONS, MAX_TEXT_FILE_BYTES, Limits
+from .dates import parse_published
 from .sentences import is_heading
 
+EXPORT_FILE = "result.json"                  # a Telegram Desktop export (index/telegram_export.py)
 MAX_JSONL_LINE_BYTES = MAX_TEXT_FILE_BYTES   # one line is one article
 FRONT_MATTER_KEYS = ("id", "title", "url", "published", "source")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -104,7 +106,8 @@ def corpus_files(root: Path, problems: list[Skipped] | None = None) -> list[Path
                         is_dir = real_dir = False
                     if real_dir:
                         pending.append(entry.path)
-                    elif not is_dir and entry.name.lower().endswith(EXTENSIONS):
+                    elif not is_dir and (entry.name.lower().endswith(EXTENSIONS)
+                                         or entry.name.lower() == EXPORT_FILE):
                         found.append(Path(entry.path))
         except OSError as exc:
             if problems is not None:
@@ -139,13 +142,24 @@ def iter_corpus(root: Path, result: CorpusRead, limits: Limits = Limits(),
     files, skipped entries and (with `keep_hashes`) the articles' hashes go into `result`."""
     seen_text: dict[int, str] = {}
     seen_ids: set[str] = set()
-    for path in corpus_files(root, result.skipped):
+    files = corpus_files(root, result.skipped)
+    # Telegram exports last: a message the live channel already delivered keeps its live file
+    files.sort(key=lambda p: p.name.lower() == EXPORT_FILE)
+    for path in files:
         result.files += 1
         rel = path.relative_to(root).as_posix()
+        export = path.name.lower() == EXPORT_FILE
+        live = 0
         for item in read_file(path, rel, limits):
             if isinstance(item, Skipped):
                 result.skipped.append(item)
                 continue
+            if export and item.id in seen_ids:
+                live += 1
+                continue
+            item, problem = dated(item)
+            if problem:
+                result.skipped.append(Skipped(rel, problem))
             key = text_hash(item.text[item.body_start:])
             if key in seen_text:
                 result.skipped.append(Skipped(rel, f"same text as article {seen_text[key]} (indexed once)"))
@@ -154,6 +168,9 @@ def iter_corpus(root: Path, result: CorpusRead, limits: Limits = Limits(),
             if keep_hashes:
                 result.hashes.append(key)
             yield _unique_id(item, seen_ids)
+        if live:
+            result.skipped.append(Skipped(rel, f"{live} messages already indexed from the live channel "
+                                               "or another export (indexed once)"))
 
 
 def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Article | Skipped]:
@@ -164,7 +181,8 @@ def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Artic
     is never opened for a blocking or endless read; JSONL is streamed line by line.
     """
     is_jsonl = rel.lower().endswith(".jsonl")
-    limit = limits.jsonl_file_bytes if is_jsonl else limits.text_file_bytes
+    is_export = path.name.lower() == EXPORT_FILE
+    limit = limits.jsonl_file_bytes if is_jsonl or is_export else limits.text_file_bytes
     try:
         fh = _open_regular(path)
     except OSError as exc:
@@ -188,6 +206,10 @@ def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Artic
             return
     if len(data) > limit:
         yield Skipped(rel, f"too large: over {limit} bytes (it grew while being read)")
+        return
+    if is_export:
+        from .telegram_export import read_export   # imports index.ingest, which imports this module
+        yield from read_export(data, rel)
         return
     problem = _bytes_problem(data)
     if problem:
@@ -367,6 +389,17 @@ def _jsonl_line(line: str, rel: str, number: int) -> Iterator[Article | Skipped]
 
 def _opt_str(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def dated(article: Article) -> tuple[Article, str | None]:
+    """The article with `published` as ISO 8601 (index.dates), or without it and why, when unreadable."""
+    if article.published is None:
+        return article, None
+    found = parse_published(article.published)
+    if found is None:
+        return replace(article, published=None), \
+            f"date {article.published[:40]!r} of article {article.id} not understood (indexed without a date)"
+    return (article if found.iso == article.published else replace(article, published=found.iso)), None
 
 
 def path_id(rel: str) -> str:

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import spelling, store
+from . import config, news, spelling, store
 from .analysis import Analyzer
 from .build import Accumulator, BuildReport, accumulate, paragraph_field
 from .config import IndexConfig
 from .corpus import Article, CorpusError, fingerprint, text_hash
+from .filters import parse_filters
 from .hits import Hit, SearchResult
 from .pipeline import build_generation
 from .postings import Field, Postings
@@ -37,7 +38,6 @@ from .texts import TextStore
 MAX_K = 50
 DEFAULT_PARAMS = RankingParams()
 Progress = Callable[[int, int], None]
-NOTHING = Ranked((), (), (), 0)
 
 
 @dataclass
@@ -183,24 +183,26 @@ class SearchIndex:
         """Ranked hits for a free-text question; never raises for any string."""
         k = max(1, min(int(k), MAX_K))
         offset = max(0, int(offset))
-        parsed = parse_query(query, self.analyzer)
+        text, filters = parse_filters(query, config.today())     # date words, source:, order, speaker
+        parsed = parse_query(text, self.analyzer)
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines
-        if not parsed.searchable:
-            return SearchResult(echo, (), 0, offset, parsed.reason)
+        if early := news.empty_range_message(filters) or (None if parsed.searchable else parsed.reason):
+            return SearchResult(echo, (), 0, offset, early, filters=filters)
         correction = self.speller.correct(parsed)
         terms = weighted_terms(parsed, correction.weights, self.vocab, self.params.name_boost)
-        ranked, excluded_all = self._rank(parsed, terms, offset, k) if terms else (NOTHING, False)
-        phrase_missed = bool(parsed.phrases and terms and not ranked.total)
-        if phrase_missed:  # no sentence has the exact phrase: search its words, and say so
-            parsed = replace(parsed, phrases=())
-            ranked, excluded_all = self._rank(parsed, terms, offset, k)
+        got = news.rank_question(self, parsed, terms, filters, offset, k)   # the words, the filters
+        if phrase_missed := bool(parsed.phrases and terms and not got.ranked.total):  # no sentence has the
+            parsed = replace(parsed, phrases=())      # exact phrase: search its words, and say so
+            got = news.rank_question(self, parsed, terms, filters, offset, k)
+        ranked, excluded_all = got.outcome
         hits = self._hits(ranked, set(parsed.terms) | set(correction.weights), offset)
         # with hits: the question as searched, when stand-ins for unknown words were searched;
         # with none at all: the corrected question, when it has hits ("did you mean")
         suggestion = correction.corrected if ranked.total else self._did_you_mean(query, parsed, correction)
         message = (NOTE_PHRASE_FALLBACK if phrase_missed else None) if hits else \
-            _no_hits_message(bool(terms), ranked, offset, excluded_all)
-        return SearchResult(echo, tuple(hits), ranked.total, offset, message, suggestion, terms=parsed.terms)
+            (news.filtered_out_message(got, filters) or _no_hits_message(bool(terms), ranked, offset, excluded_all))
+        return SearchResult(echo, tuple(hits), ranked.total, offset, message, suggestion, terms=parsed.terms,
+                            filters=filters, undated_left_out=got.undated)
 
     def _rank(self, parsed: ParsedQuery, terms: list[tuple[int, float]], offset: int,
               k: int) -> tuple[Ranked, bool]:
@@ -245,13 +247,13 @@ class SearchIndex:
         rows, refs = self.texts.rows(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids}, wanted)
         hits = []
         for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
-            _, art, para, idx, start, end, section, text = rows[sid]
+            _, art, para, idx, start, end, section, text, speaker = rows[sid]
             hits.append(Hit(
                 rank=offset + n + 1, score=score, text=text, article=refs[art],
                 paragraph=para, sentence=idx, start=start, end=end,
                 highlights=self.highlights(text, query_terms), section=section,
                 before=_neighbour(rows, sid - 1, art, para), after=_neighbour(rows, sid + 1, art, para),
-                sentence_id=sid,
+                sentence_id=sid, speaker=speaker,
                 also_in=tuple(refs[rows[d][1]] for d in dups if d in rows and rows[d][1] != art),
             ))
         return hits
@@ -343,7 +345,7 @@ def _ranker(arrays: dict[str, np.ndarray], n_terms: int, params: RankingParams) 
             raise store.IndexCorrupt(f"postings {prefix} cover {postings.n_terms} terms, vocabulary has {n_terms}")
         fields[prefix] = Field(postings, np.asarray(arrays[lengths]), params.bm25)
     return Ranker(fields["s"], fields["p"], fields["t"], arrays["sent_para"],
-                  arrays["sent_article"], arrays["sent_hash"], params)
+                  arrays["sent_article"], arrays["sent_hash"], params, article_day=np.asarray(arrays["article_day"]))
 
 
 def _extended_arrays(current: dict[str, np.ndarray], acc: Accumulator) -> dict[str, np.ndarray]:
@@ -352,7 +354,7 @@ def _extended_arrays(current: dict[str, np.ndarray], acc: Accumulator) -> dict[s
     old = {k: np.asarray(v) for k, v in current.items()}
     new = acc.sentence_arrays()
     arrays = {name: np.concatenate([old[name], new[name]])
-              for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len")}
+              for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len", "article_day")}
     s = _widen(Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]), n_terms).extended(*acc.triples("s"), n_terms)
     t = _widen(Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]), n_terms).extended(*acc.triples("t"), n_terms)
     p, para_len = paragraph_field(s, arrays["sent_para"], arrays["sent_len"], acc.n_paragraphs)

@@ -42,6 +42,7 @@ class Hit:
     after: str | None
     sentence_id: int
     also_in: tuple[ArticleRef, ...] = ()
+    speaker: str | None = None      # who speaks in the sentence, as the article writes it (index.speakers)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's `--json` shape (a contract other tools rely on)."""
@@ -64,6 +65,7 @@ class Hit:
             "section": self.section,
             "context": {"before": self.before, "after": self.after},
             "also_in": [asdict(ref) for ref in self.also_in],
+            "speaker": self.speaker,
         }
 
 
@@ -83,6 +85,8 @@ class SearchResult:
     message: str | None = None
     suggestion: str | None = None
     terms: tuple[str, ...] = field(default=())
+    filters: Any = None             # index.filters.Filters the question set (NO_FILTERS: none)
+    undated_left_out: int = 0       # articles without a date left out by a date filter
 
     @property
     def has_more(self) -> bool:
@@ -96,4 +100,6 @@ class SearchResult:
             "offset": self.offset,
             "message": self.message,
             "suggestion": self.suggestion,
+            "filters": self.filters.to_json() if self.filters is not None else
+            {"after": None, "before": None, "source": None},
         }

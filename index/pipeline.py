@@ -49,7 +49,7 @@ TEXT_BYTES = 3        # per character of article text: the text, its rows, the s
 RUN_SHARE = 0.5       # of the budget for the run being gathered; the rest: merge chunk, batches, Python
 MERGE_BYTES_PER_POSTING = 40
 COLUMNS = {"sent_article": np.int32, "sent_para": np.int32, "sent_len": np.int32, "sent_hash": np.int64,
-           "title_len": np.int32, "para_len": np.int32}
+           "title_len": np.int32, "para_len": np.int32, "article_day": np.int32}
 FIELDS = ("s", "p", "t")
 
 Progress = Callable[[int, int], None]

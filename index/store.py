@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .build import Accumulator
 
-FORMAT_VERSION = "2"  # 2: articles.hash, the configuration in the metadata
+FORMAT_VERSION = "3"  # 2: articles.hash, the configuration in the metadata; 3: speakers, article_day
 CURRENT = "CURRENT"
 DB_NAME = "index.sqlite"
 
@@ -54,6 +54,8 @@ CREATE TABLE skipped (path TEXT NOT NULL, line INTEGER, reason TEXT NOT NULL);
 # before this table existed has none (spelling then derives it from the texts).
 WORDS_SCHEMA = "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;"
 SCHEMA += WORDS_SCHEMA + "\n"
+# Who speaks in a sentence, where the text says so (index.speakers); most sentences have no row.
+SCHEMA += "CREATE TABLE speakers (sentence INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
 
 # Arrays of a generation and their dtypes; loading checks every one is present.
 ARRAYS: dict[str, type] = {
@@ -63,6 +65,7 @@ ARRAYS: dict[str, type] = {
     "sent_hash": np.int64,     # hash of the normalised sentence text (same text -> one hit)
     "para_len": np.int32,
     "title_len": np.int32,     # per article
+    "article_day": np.int32,   # per article: days since 1970-01-01, int32 min without a date
     "s_ptr": np.int64, "s_docs": np.int32, "s_tfs": np.uint16,
     "p_ptr": np.int64, "p_docs": np.int32, "p_tfs": np.uint16,
     "t_ptr": np.int64, "t_docs": np.int32, "t_tfs": np.uint16,
@@ -246,6 +249,7 @@ def append_rows(conn: sqlite3.Connection, acc: "Accumulator", first_new_term: in
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      ((*row, key) for row, key in zip(acc.article_rows, hashes, strict=True)))
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
+    conn.executemany("INSERT INTO speakers VALUES (?, ?)", acc.speaker_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",
                      ((first_new_term + i, t) for i, t in enumerate(acc.new_terms)))
 

@@ -27,7 +27,7 @@ SENTENCE_TEXT = 'substr(a.text, s.start + 1, s."end" - s.start)'
 
 _SENTENCES = "FROM sentences s JOIN articles a ON a.id = s.article"
 
-Row = tuple  # (id, article, paragraph, idx, start, end, section, text)
+Row = tuple  # (id, article, paragraph, idx, start, end, section, text, speaker)
 
 
 def _marks(n: int) -> str:
@@ -89,11 +89,11 @@ class TextStore:
         refs: dict[int, ArticleRef] = {}
         for r in self.db.execute(
                 f'SELECT s.id, s.article, s.paragraph, s.idx, s.start, s."end", s.section, {SENTENCE_TEXT}, '
-                f"a.ext_id, a.title, a.path, a.url, a.published, a.source {_SENTENCES} "
-                f"WHERE s.id IN ({_marks(len(ids))})", ids):
-            rows[r[0]] = r[:8]
+                f"a.ext_id, a.title, a.path, a.url, a.published, a.source, sp.name {_SENTENCES} "
+                f"LEFT JOIN speakers sp ON sp.sentence = s.id WHERE s.id IN ({_marks(len(ids))})", ids):
+            rows[r[0]] = r[:8] + r[14:]
             if r[0] in referenced and r[1] not in refs:
-                refs[r[1]] = ArticleRef(*r[8:])
+                refs[r[1]] = ArticleRef(*r[8:14])
         return rows, refs
 
     def context(self, sentence_id: int, width: int) -> list[tuple[int, str]]:

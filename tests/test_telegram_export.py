@@ -1,0 +1,137 @@
+"""Telegram Desktop exports as articles (index/telegram_export.py) and in the corpus reader."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Article, Skipped, read_corpus
+from index.ingest import post_markdown
+from index.telegram_export import chat_key, message_text, read_export
+
+CHANNEL = {
+    "name": "Minsk Daily", "type": "public_channel", "id": 1234567890,
+    "messages": [
+        {"id": 1, "type": "service", "date": "2020-08-01T09:00:00", "date_unixtime": "1596272400",
+         "actor": "Minsk Daily", "action": "create_channel", "title": "Minsk Daily", "text": ""},
+        {"id": 2, "type": "message", "date": "2020-08-26T13:00:00", "date_unixtime": "1598446800",
+         "from": "Minsk Daily", "from_id": "channel1234567890",
+         "text": "Lavrov rejects mediation\nSergei Lavrov said there was no need for outside mediation."},
+        {"id": 3, "type": "message", "date": "2020-08-27T08:00:00", "date_unixtime": "1598515200",
+         "text": ["Protests continue in ", {"type": "bold", "text": "Minsk"}, ", witnesses said. ",
+                  {"type": "text_link", "text": "Read the report", "href": "https://example.org"}, "."]},
+        {"id": 4, "type": "message", "date": "2020-08-28T08:00:00", "date_unixtime": "1598601600",
+         "photo": "photos/photo_1.jpg", "width": 800, "height": 600,
+         "text": "A photo caption: riot police on Independence Avenue."},
+        {"id": 5, "type": "message", "date": "2020-08-28T09:00:00", "date_unixtime": "1598605200",
+         "photo": "photos/photo_2.jpg", "text": ""},
+        {"id": 6, "type": "message", "date": "2020-08-29T09:00:00", "date_unixtime": "1598691600",
+         "edited": "2020-08-29T10:00:00", "edited_unixtime": "1598695200",
+         "media_type": "video_file", "file": "video_files/v.mp4",
+         "text": [{"type": "plain", "text": "Corrected: the march drew 100,000 people."}]},
+        {"id": 7, "type": "service", "date": "2020-08-30T09:00:00", "action": "pin_message", "text": ""},
+        {"id": 8, "type": "message", "date": "2020-08-31T09:00:00", "date_unixtime": "1598864400",
+         "text": "Already posted live: Lukashenko refused to step down."},
+    ],
+}
+
+
+def export_bytes(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode()
+
+
+def articles(data: object, **kw) -> tuple[list[Article], list[Skipped]]:
+    items = list(read_export(export_bytes(data), "export/result.json", kw.get("usernames", {})))
+    return [i for i in items if isinstance(i, Article)], [i for i in items if isinstance(i, Skipped)]
+
+
+def test_channel_export() -> None:
+    found, skipped = articles(CHANNEL)
+    by_id = {a.id: a for a in found}
+    assert list(by_id) == [f"channel/1001234567890/{n}" for n in (2, 3, 4, 6, 8)]
+    first = by_id["channel/1001234567890/2"]
+    assert first.title == "Lavrov rejects mediation"
+    assert first.text.startswith("Lavrov rejects mediation\nSergei Lavrov said")
+    assert first.published == "2020-08-26T13:00:00+00:00"
+    assert first.source == "Minsk Daily" and first.url is None
+    assert by_id["channel/1001234567890/3"].text == \
+        "Protests continue in Minsk, witnesses said. Read the report."
+    assert by_id["channel/1001234567890/4"].text == "A photo caption: riot police on Independence Avenue."
+    assert by_id["channel/1001234567890/6"].text == "Corrected: the march drew 100,000 people."
+    assert [str(s) for s in skipped] == \
+        ["export/result.json: Telegram export: 2 service messages and 1 messages without text skipped"]
+
+
+def test_username_from_setting_or_export() -> None:
+    found, _ = articles(CHANNEL, usernames={"1001234567890": "minskdaily"})
+    assert found[0].url == "https://t.me/minskdaily/2"
+    found, _ = articles({**CHANNEL, "username": "@minsk_daily"})
+    assert found[0].url == "https://t.me/minsk_daily/2"
+
+
+def test_an_id_twice_keeps_the_last_edit() -> None:
+    messages = [
+        {"id": 10, "type": "message", "date": "2021-01-01T00:00:00", "text": "First version."},
+        {"id": 10, "type": "message", "date": "2021-01-01T00:00:00", "edited": "2021-01-02T00:00:00",
+         "text": "Second version."},
+        {"id": 10, "type": "message", "date": "2021-01-01T00:00:00", "edited": "2021-01-01T12:00:00",
+         "text": "An older edit, merged later."},
+    ]
+    found, _ = articles({"name": "C", "type": "private_channel", "id": 55, "messages": messages})
+    assert [(a.id, a.text, a.published) for a in found] == [("channel/10055/10", "Second version.",
+                                                             "2021-01-01T00:00:00")]
+
+
+def test_full_account_export() -> None:
+    data = {"about": "Here is the data you requested.",
+            "personal_information": {"user_id": 1, "first_name": "A"},
+            "chats": {"about": "...", "list": [
+                CHANNEL,
+                {"name": "Bob", "type": "personal_chat", "id": 777,
+                 "messages": [{"id": 1, "type": "message", "date": "2022-03-01T10:00:00", "text": "hi Bob"}]}]},
+            "left_chats": {"about": "...", "list": [
+                {"name": "Old group", "type": "private_supergroup", "id": 42,
+                 "messages": [{"id": 9, "type": "message", "date": "2019-05-05T10:00:00",
+                               "text": "An old post."}]}]}}
+    found, _ = articles(data)
+    ids = [a.id for a in found]
+    assert "telegram/777/1" in ids and "channel/10042/9" in ids and "channel/1001234567890/2" in ids
+    assert next(a for a in found if a.id == "telegram/777/1").source == "Bob"
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"{not json", "invalid JSON"),
+    (b"\xff\xfe", "invalid UTF-8"),
+    (b'{"name": "x"}', "not a Telegram export"),
+    (b"[1, 2]", "not a Telegram export"),
+])
+def test_bad_exports(data: bytes, reason: str) -> None:
+    items = list(read_export(data, "result.json", {}))
+    assert len(items) == 1 and isinstance(items[0], Skipped) and reason in items[0].reason
+
+
+def test_message_text_and_chat_key() -> None:
+    assert message_text(["a", {"type": "bold", "text": "b"}, {"type": "x"}, 3, "c"]) == "abc"
+    assert message_text(None) == ""
+    assert chat_key({"id": 1234, "type": "public_channel"}) == "1001234"
+    assert chat_key({"id": 1234, "type": "personal_chat"}) == "1234"
+
+
+def test_corpus_reads_an_export_once_beside_live_posts(tmp_path: Path) -> None:
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "result.json").write_bytes(export_bytes(CHANNEL))
+    live = tmp_path / "channels" / "1001234567890"
+    live.mkdir(parents=True)
+    (live / "8.md").write_text(post_markdown("Already posted live: Lukashenko refused to step down.",
+                                             "Already posted live", "channel/1001234567890/8",
+                                             "2020-08-31T09:00:00+00:00", None, "Minsk Daily"))
+    (tmp_path / "a.txt").write_text("Lavrov spoke.\n\nHe said more.")
+    read = read_corpus(tmp_path)
+    ids = [a.id for a in read.articles]
+    assert ids.count("channel/1001234567890/8") == 1
+    assert ids[:2] == ["a", "channel/1001234567890/8"]          # the live file is read first
+    assert sum(1 for i in ids if i.startswith("channel/")) == 5
+    reasons = [s.reason for s in read.skipped]
+    assert "1 messages already indexed from the live channel or another export (indexed once)" in reasons
+    assert read.files == 3
