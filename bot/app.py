@@ -35,8 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from index import lifecycle
-from index.service import IndexService
+from index.service import IndexService, stop_children
 
 from . import admin, buttons, errors, handlers
 from .config import Settings
@@ -121,7 +120,8 @@ async def post_init(application: Application) -> None:
     state.loader = asyncio.get_running_loop().create_task(load_index(application))
     state.queries.clean_in_background()         # the button store's bounds, off the event loop
     log.info("Running as @%s", bot.username)
-    stop_children_on_signals()
+    if not state.settings.webhook_url:   # (webhook mode: bot.webhook's own handler stops them)
+        stop_children_on_signals()
     try:
         await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
         await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -136,7 +136,7 @@ def stop_children_on_signals() -> None:
     does: PTB's stop waits for a running /reindex to end, so a host's stop signal would wait for
     a whole rebuild. The child removes its half-written generation and the admin is told."""
     def stop() -> None:
-        if lifecycle.stop_children():
+        if stop_children():
             log.info("Stopping: child processes told to stop")
         raise SystemExit  # what PTB's own stop-signal handler does
     loop = asyncio.get_running_loop()

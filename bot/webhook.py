@@ -27,7 +27,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from index.service import IndexService, Status
+from index.service import IndexService, Status, stop_children
 
 from .config import Settings
 
@@ -101,8 +101,13 @@ async def serve_webhook(application: Application, settings: Settings, allowed_up
     """Run the bot in webhook mode until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:     # a running /reindex child stops too: it would hold the stop for a whole rebuild
+        if stop_children():
+            log.info("Stopping: child processes told to stop")
+        stop.set()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     service: IndexService = application.bot_data["state"].service
     await application.initialize()
     try:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lifecycle import stop_children  # (re-exported: the bot stops its children on a stop signal)
 from . import store
 from .build import BuildReport
 from .config import IndexConfig
@@ -519,5 +520,5 @@ def _why(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
 
 
-__all__ = ["IndexService", "NotReady", "Busy", "Added", "Status", "IngestError", "BuildReport", "IndexStats",
+__all__ = ["stop_children", "IndexService", "NotReady", "Busy", "Added", "Status", "IngestError", "BuildReport", "IndexStats",
            "text_key"]
