@@ -200,7 +200,8 @@ CHANNEL = -1001234
 
 
 class FullDisk:
-    """What `open` gives `index.ingest` on a full disk: the file opens, writing fails half way."""
+    """What `open` gives `index.durable` (which writes uploads and posts) on a full disk: the file
+    opens, writing fails half way."""
 
     def __init__(self, real_open: Any, err: int) -> None:
         self.real_open, self.err, self.calls = real_open, err, 0
@@ -240,7 +241,7 @@ def visible_files(folder: Path) -> list[str]:
                                         (errno.EROFS, "Read-only file system")])
 def test_a_full_or_read_only_disk_refuses_uploads_and_posts_in_words_and_the_index_serves(
         corpus: Path, monkeypatch: pytest.MonkeyPatch, err: int, words: str) -> None:
-    from index import ingest
+    from index import durable
     before = visible_files(corpus)
     with FakeBotAPI() as api, running(api, corpus, ingest_channel_ids=frozenset({CHANNEL}),
                                       rate_limiter=False) as state:
@@ -248,7 +249,7 @@ def test_a_full_or_read_only_disk_refuses_uploads_and_posts_in_words_and_the_ind
         said(api, ADMIN, "<b>Lavrov</b>")
         index = state.service.current()
         disk = FullDisk(open, err)
-        monkeypatch.setattr(ingest, "open", disk, raising=False)
+        monkeypatch.setattr(durable, "open", disk, raising=False)
         api.send_document("notes.txt", b"The Quibbleton harbour reopened.\n", chat_id=ADMIN, user_id=ADMIN)
         said(api, ADMIN, f"Not added: The file could not be saved ({words}); nothing was added.")
         post = api.channel_post("Gribblefish exports rose sharply, the ministry said.", chat_id=CHANNEL)
