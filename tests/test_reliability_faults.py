@@ -200,7 +200,8 @@ CHANNEL = -1001234
 
 
 class FullDisk:
-    """What `open` gives `index.durable` (uploads are written there) on a full disk: writing fails half way."""
+    """What `open` gives `index.durable` (which writes uploads and posts) on a full disk: the file
+    opens, writing fails half way."""
 
     def __init__(self, real_open: Any, err: int) -> None:
         self.real_open, self.err, self.calls = real_open, err, 0
