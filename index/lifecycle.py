@@ -138,6 +138,10 @@ def _stop_once(signum: int, frame: object) -> None:
     if _stopping:
         return
     _stopping = True
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)   # clean up at full priority where allowed (it was niced)
+    except (OSError, AttributeError):
+        pass
     threading.Thread(target=_exit_after_cleanup, name="stop-grace", daemon=True).start()
     raise Stopped(f"stopped by signal {signal.Signals(signum).name}")
 
