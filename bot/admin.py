@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from index.service import Added, BuildReport, Busy, IngestError
+from index.config import EXTENSIONS, MAX_UPLOAD_BYTES
 
 from . import render
 from .replies import not_ready_text, typing_while, wait_for_index
@@ -25,8 +26,6 @@ from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
-UPLOAD_EXTENSIONS = (".txt", ".md", ".jsonl")
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024     # what the Bot API lets a bot download
 MAX_SKIPPED_SHOWN = 30
 
 
@@ -158,7 +157,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     document = message.document
     name = document.file_name or "upload.txt"
-    if not name.lower().endswith(UPLOAD_EXTENSIONS):
+    if not name.lower().endswith(EXTENSIONS):
         await message.reply_html(f"I can only add .txt, .md or .jsonl files; "
                                  f"{render.escape_text(render.shorten(name, 100))} is not one. Nothing was added.")
         return

@@ -18,7 +18,7 @@ asked, while its neighbours, paragraph and title say whether it is *about*
 what was asked. News needs this: "He further said that ..." names its
 speaker only in the sentence before.
 
-The query-term weights ``w_t`` (`SearchIndex._weighted_terms`): the number
+The query-term weights ``w_t`` (`index.engine.weighted_terms`): the number
 of times ``t`` occurs in the question, a name (a capitalised word inside the
 question) counting ``name_boost``; plus, for a question word that is not in
 the vocabulary, ``typo`` for each term of its nearest indexed words (at most
