@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from . import store
-from .config import IndexConfig
+from .config import IndexConfig, build_memory_mb
 from .corpus import CorpusError
 from .engine import MAX_K, SearchIndex, open_index
 from .hits import Hit, SearchResult
@@ -82,6 +82,11 @@ def _config(args: argparse.Namespace) -> IndexConfig:
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     root = config.root
+    try:
+        build_memory_mb()             # a bad $BUILD_MEMORY_MB is said before anything is read
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     bar = ProgressBar("indexing")
     _, report = SearchIndex.build(config.corpus, root, progress=bar, config=config)
     bar.close()

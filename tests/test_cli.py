@@ -125,3 +125,10 @@ def test_tricky_corpus_builds_and_reports(tmp_path: Path) -> None:
     res = run("search", "--corpus", str(corpus), "--index", str(tmp_path / "i"), "--json", "Minsk talks")
     hit = json.loads(res.stdout)["hits"][0]
     assert hit["article"]["url"] == "https://e.org/m" and hit["article"]["title"] == "Minsk talks"
+
+
+def test_a_bad_build_memory_budget_is_refused_in_words(tmp_path: Path) -> None:
+    res = run("build", "--index", str(tmp_path / "index"), env={"BUILD_MEMORY_MB": "lots"})
+    assert res.returncode == 2
+    assert "BUILD_MEMORY_MB must be a whole number of megabytes" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "index").exists()
