@@ -27,6 +27,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
+from index import lifecycle
 from index.service import IndexService, Status
 
 from .config import Settings
@@ -101,8 +102,17 @@ async def serve_webhook(application: Application, settings: Settings, allowed_up
     """Run the bot in webhook mode until SIGTERM or SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+
+    def on_signal() -> None:
+        if lifecycle.stop_children():          # a running reindex child stops at once (see bot.app)
+            log.info("Stopping: child processes told to stop")
+        stop.set()
+
+    def own_signals() -> None:                 # post_init installs bot.app's; here they end the wait
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+
+    own_signals()
     service: IndexService = application.bot_data["state"].service
     await application.initialize()
     try:
@@ -112,13 +122,15 @@ async def serve_webhook(application: Application, settings: Settings, allowed_up
         try:
             if application.post_init is not None:
                 await application.post_init(application)
+            own_signals()
             await application.bot.set_webhook(url=settings.webhook_url or "", secret_token=settings.webhook_secret,
                                               allowed_updates=allowed_updates)
             await application.start()
             await stop.wait()
-            await application.stop()
         finally:
             server.stop()
+            if application.running:
+                await application.stop()
     finally:
         await application.shutdown()
         if application.post_shutdown is not None:
