@@ -121,9 +121,10 @@ async def serve_webhook(application: Application, settings: Settings, allowed_up
                                               allowed_updates=allowed_updates)
             await application.start()
             await stop.wait()
-            await application.stop()
         finally:
             server.stop()
+            if application.running:
+                await application.stop()
     finally:
         await application.shutdown()
         if application.post_shutdown is not None:
