@@ -158,7 +158,7 @@ class Accumulator:
     article_rows: list[tuple] = field(default_factory=list)
     new_terms: list[str] = field(default_factory=list)
     words: Counter[str] = field(default_factory=Counter)
-    lang_counts: Counter[str] = field(default_factory=Counter)  # articles per language, shared across runs  # letter runs as written, for index.spelling
+    lang_counts: Counter[str] = field(default_factory=Counter)  # articles per language, shared across runs
     _sentences: int = 0
     _paragraphs: int = 0
     _chunks: dict[str, list] = field(default_factory=lambda: defaultdict(list))
