@@ -157,7 +157,7 @@ class Accumulator:
     first_paragraph: int = 0
     article_rows: list[tuple] = field(default_factory=list)
     new_terms: list[str] = field(default_factory=list)
-    words: Counter[str] = field(default_factory=Counter)
+    words: Counter[str] = field(default_factory=Counter)  # letter runs as written, for index.spelling
     lang_counts: Counter[str] = field(default_factory=Counter)  # articles per language, shared across runs
     _sentences: int = 0
     _paragraphs: int = 0
