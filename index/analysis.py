@@ -34,8 +34,9 @@ Steps, per word
    "½" -> "1⁄2" which then splits into 1 and 2), casefold, and strip Latin-
    style combining accents (NFD, drop U+0300–U+036F): "Erdoğan" meets
    "Erdogan", "café" meets "cafe" (Cyrillic й/ё fold to и/е likewise).
-   Non-Latin letters (Cyrillic, Arabic, CJK, ...) are words too (there is no
-   CJK word segmentation: a run of CJK characters is one word).
+   Non-Latin letters (Cyrillic, Arabic, CJK, ...) are words too. In English
+   a run of CJK characters is one word; the other languages' analyzers cut
+   runs of unspaced scripts into units (`index.languages.segment`).
 3. **Split hyphenated compounds** into parts; each part is handled alone:
    * a possessive 's is dropped (Russia’s -> russia). A trailing s' is never
      part of a word ("countries'" -> countries);
@@ -59,6 +60,21 @@ Steps, per word
    ("foreign", "back"), so "ex-Soviet" is found by "ex-Soviet", "Soviet"
    and "ex Soviet". Parts or wholes longer than `MAX_TERM_CHARS` (hashes,
    base64 junk) produce nothing.
+
+Other languages
+---------------
+`Analyzer(options, language="ru")` (or `analyzer.for_language("ru")`) keeps
+steps 1, 3 and 4 and takes casing, script folding, stopwords and the stemmer
+from the language's profile (`index.languages`); the English steps above
+(possessives, acronyms, irregular verbs, our stopword list, nltk's stemmer)
+are the English profile and are unchanged.
+
+Telegram-shaped words (every language): a URL is one match whose terms are
+its domain's words (path and query never become words); an @mention is one
+term with its '@' ("@lavrov_official", never "lavrov" + "official"); a
+#hashtag gives its word's terms, so "#Veloria" meets "veloria", plus the
+parts of a CamelCase tag ("#BlackLivesMatter" -> black, live, matter).
+Emoji are never words (step 1) and stay in quotes, which are the text.
 
 Performance
 -----------
@@ -86,9 +102,11 @@ from dataclasses import dataclass
 from itertools import chain, compress
 from operator import not_
 
+from index import languages
+from index.languages import LanguageProfile, LanguageSettings
 from index.stopwords import SMALL_STOPWORDS, STOPWORDS
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 """Bump whenever analyzer output changes for the same input and options."""
 
 MAX_TERM_CHARS = 64
@@ -158,11 +176,33 @@ _MARKUP = (
     r"</?[A-Za-z][^<>]{0,256}>"  # an HTML/XML tag (its name is not a word)
     r"|&(?:[A-Za-z]{2,10}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"  # an entity
 )
+# Telegram-shaped text: a URL is one item (its domain's words are its terms), an
+# @mention or a #hashtag one word with its sign. Tried first, but each starts with
+# a literal character ('h', 'w', '@', '#') so other positions fail at once.
+_URL = r"(?:https?://|www\.)[^\s<>\"'«»“”]*[^\s<>\"'«»“”.,;:!?)\]}’]"
+_SIGNED = rf"[@#](?<![\w@#/&][@#])(?=[^\W_])[\w{_INNER}]+"
 WORD_RE: re.Pattern[str] = re.compile(
+    rf"{_URL}|{_SIGNED}|{_BODY}{_INITIALISM_TAIL}(?:{_JOINER}{_BODY})*+|{_MARKUP}"
+)
+"""One surface word, URL, mention, hashtag or markup item (see the module
+docstring); markup matches yield nothing. Never matches the empty string."""
+_PLAIN_WORD_RE: re.Pattern[str] = re.compile(
     rf"{_BODY}{_INITIALISM_TAIL}(?:{_JOINER}{_BODY})*+|{_MARKUP}"
 )
-"""One surface word or one markup item (see the module docstring); markup
-matches yield nothing. Never matches the empty string."""
+"""WORD_RE without URLs, mentions and hashtags: the same matches on a text that has none
+of '://', 'www.', '@', '#', and 16% faster (most sentences)."""
+
+
+def _word_re(text: str) -> re.Pattern[str]:
+    """The regex that finds the words of `text` (see `_PLAIN_WORD_RE`)."""
+    if "@" in text or "#" in text or "://" in text or "www." in text or "WWW." in text:
+        return WORD_RE
+    return _PLAIN_WORD_RE
+
+
+_URL_RE = re.compile(_URL)
+_DOMAIN_RE = re.compile(r"(?:https?://)?(?:www\.)?([^/?#:@\s]+)", re.I)
+_CAMEL_RE = re.compile(r"[A-ZА-ЯЁ]?[^\W\d_A-ZА-ЯЁ]+|[A-ZА-ЯЁ]+(?![^\W\d_])|\d+")
 
 _INITIALISM_RE = re.compile(r"(?:[^\W\d_]\.){2,}")
 _ENCLOSING_RE = re.compile(
@@ -356,57 +396,72 @@ _WordInfo = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 class Analyzer:
-    """Text -> index terms; the same instance serves index and queries."""
+    """Text -> index terms; the same instance serves index and queries.
+
+    `language` None or "en" is the English analysis described above; any
+    other code takes its casing, folding, stopwords, stemmer and segmentation
+    from `index.languages` (`for_language` gives the sibling of an analyzer
+    for another language, with the same options)."""
 
     __slots__ = (
-        "options", "version", "_stopwords", "_stem", "_folds",
-        "_parts", "_stems", "_terms", "_words", "_lookup",
+        "options", "version", "language", "segmentation", "_profile", "_stopwords", "_stem",
+        "_folds", "_parts", "_stems", "_terms", "_words", "_units", "_lookup", "_segmenting",
     )
 
-    def __init__(self, options: AnalyzerOptions = AnalyzerOptions()) -> None:
+    def __init__(self, options: AnalyzerOptions = AnalyzerOptions(), language: str | None = None,
+                 segmentation: LanguageSettings = LanguageSettings()) -> None:
         self.options = options
-        self._stopwords = _stopword_set(options.stopwords)
-        self._stem = _make_stemmer(options.stem)
-        self._folds = VERB_FOLDS if options.fold_verbs else {}
+        code = languages.normalize_code(language) if language not in (None, "en") else "en"
+        self.language = code
+        self.segmentation = segmentation
+        profile = None if code == "en" else languages.profile(code, segmentation, options.stopwords != "none")
+        self._profile = profile
+        self._segmenting = profile is not None
+        if profile is None:
+            self._stopwords = _stopword_set(options.stopwords)
+            self._stem = _make_stemmer(options.stem)
+            self._folds = VERB_FOLDS if options.fold_verbs else {}
+        else:
+            self._stopwords = profile.stopwords
+            self._stem = profile.stem if options.stem != "none" else str
+            self._folds = {}
         self._stems: _Cache = _Cache(self._stem)
-        self._parts: _Cache = _Cache(self._analyze_part)
+        self._parts: _Cache = _Cache(self._analyze_part if profile is None else self._analyze_part_lang)
+        self._units: _Cache = _Cache(self._analyze_plain)
         self._words: _Cache = _Cache(self._analyze_word)
         self._terms: _Cache = _Cache(lambda s: self._analyze_word(s)[0])
         self._lookup = self._terms.__getitem__
-        self.version = self._make_version()
+        self.version = _version(self)
 
     def __repr__(self) -> str:
-        return f"Analyzer({self.options!r})"
+        return f"Analyzer({self.options!r}, language={self.language!r})"
 
-    def _make_version(self) -> str:
-        o = self.options
-        nltk_version = ""
-        if o.stem != "none":
-            import nltk
-
-            nltk_version = nltk.__version__
-        flags = "".join(
-            "1" if f else "0" for f in (o.fold_verbs, o.split_hyphens, o.keep_numbers)
-        )
-        print_ = _fingerprint(  # anything else that changes output silently
-            sorted(self._stopwords), sorted(self._folds.items()), nltk_version,
-            unicodedata.unidata_version, WORD_RE.pattern, MAX_TERM_CHARS,
-            sorted(_STOPWORD_ACRONYMS),
-        )
-        return f"{ANALYZER_VERSION}-{o.stem}-{o.stopwords}-{flags}-{print_}"
+    def for_language(self, code: str | None) -> "Analyzer":
+        """The analyzer for another language with the same options (one per process and code)."""
+        code = "en" if code == "en" else languages.normalize_code(code)
+        if code == self.language:
+            return self
+        key = (self.options, code, self.segmentation)
+        sibling = _SIBLINGS.get(key)
+        if sibling is None:
+            sibling = _SIBLINGS.setdefault(key, Analyzer(self.options, code, self.segmentation))
+        return sibling
 
     # ---- public API -------------------------------------------------------
 
     def analyze(self, text: str) -> list[str]:
         """Flat index terms in text order (compound: whole, then parts)."""
-        return list(chain.from_iterable(map(self._lookup, WORD_RE.findall(text))))
+        return list(chain.from_iterable(map(self._lookup, _word_re(text).findall(text))))
 
     def tokens(self, text: str) -> list[Token]:
         """Every word with its span, terms and phrase words (slow path)."""
         words = self._words
         out: list[Token] = []
-        for m in WORD_RE.finditer(text):
+        for m in _word_re(text).finditer(text):
             surface = m.group()
+            if self._segmenting and _needs_segmenting(surface):
+                out.extend(self._unit_tokens(surface, m.start()))
+                continue
             terms, stems = words[surface]
             if stems:
                 first = surface[0]
@@ -416,11 +471,22 @@ class Analyzer:
                 )
         return out
 
+    def _unit_tokens(self, surface: str, base: int) -> list[Token]:
+        """Tokens of the units of a word in an unspaced script (their spans may overlap)."""
+        out = []
+        for a, b in languages.segment(surface, self.segmentation):
+            terms, stems = self._units[surface[a:b]]
+            if stems:
+                out.append(Token(base + a, base + b, terms, stems, surface[a].isupper()))
+        return out
+
     def matching_spans(self, text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, int], ...]:
         """Spans of the words of `text` with an index term in `terms` (for highlighting).
 
         The same words `tokens` would yield with terms in `terms`, without
         building a `Token` per word: hits are highlighted on every answer."""
+        if self._segmenting:
+            return self._matching_spans_units(text, terms)
         # Words seen before are looked up. A new plain ASCII word needs the stemmer (tens of
         # microseconds) only if it starts with a query term minus its last letter: the
         # stemmers only cut endings and change the last letter left ("happy" -> "happi",
@@ -428,7 +494,8 @@ class Analyzer:
         # "dying", "lying", "tying"; tests/test_kernel.py checks this). Hit texts are full
         # of words no question used.
         known = self._terms
-        words = WORD_RE.findall(text)
+        word_re = _word_re(text)
+        words = word_re.findall(text)
         found = list(map(known.get, words))  # C-level lookups; None where not seen before
         if None in found:
             prefixes = tuple(t[:-1] for t in terms)
@@ -446,7 +513,12 @@ class Analyzer:
         disjoint = list(map(terms.isdisjoint, found))
         if all(disjoint):
             return ()
-        return tuple(m.span() for m in compress(WORD_RE.finditer(text), map(not_, disjoint)))
+        return tuple(m.span() for m in compress(word_re.finditer(text), map(not_, disjoint)))
+
+    def _matching_spans_units(self, text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, int], ...]:
+        """`matching_spans` for languages with segmented scripts: overlapping units merged."""
+        spans = [(t.start, t.end) for t in self.tokens(text) if not terms.isdisjoint(t.terms)]
+        return _merged(spans)
 
     def term(self, word: str) -> str | None:
         """The primary term of one surface word; None for a stopword."""
@@ -457,6 +529,41 @@ class Analyzer:
 
     def _analyze_word(self, surface: str) -> _WordInfo:
         """Terms and phrase words of one WORD_RE match."""
+        first = surface[0]
+        if first in "@#" or (first in "hHwW" and _URL_RE.match(surface)):
+            return self._analyze_signed(surface)
+        if self._segmenting and _needs_segmenting(surface):
+            terms: list[str] = []
+            words: list[str] = []
+            for a, b in languages.segment(surface, self.segmentation):
+                t, w = self._units[surface[a:b]]
+                terms.extend(t)
+                words.extend(w)
+            return tuple(terms), tuple(words)
+        return self._analyze_plain(surface)
+
+    def _analyze_signed(self, surface: str) -> _WordInfo:
+        """A URL (the words of its domain; path and query are dropped), an @mention (whole, with '@') or a #hashtag (its word, and the
+        parts of a CamelCase tag: #BlackLivesMatter -> blacklivesmatt, black, live, matter)."""
+        if surface[0] == "@":
+            handle = "@" + surface[1:].casefold()
+            return ((handle,), (handle,)) if len(handle) <= MAX_TERM_CHARS else ((), ())
+        if surface[0] == "#":
+            rest = surface[1:]
+            terms, words = self._words[rest]
+            parts = _CAMEL_RE.findall(rest)
+            if len(parts) > 1:
+                extra = [t for p in parts for t in self._words[p][0] if t not in terms]
+                terms = terms + tuple(dict.fromkeys(extra))
+            return terms, words
+        domain = _DOMAIN_RE.match(surface).group(1).rstrip(".")  # its words, as typed in a question
+        if not domain or len(domain) > MAX_TERM_CHARS or domain[0] in "hHwW" and _URL_RE.match(domain):
+            return (), ()
+        infos = [self._words[w] for w in WORD_RE.findall(domain)]
+        return tuple(t for i in infos for t in i[0]), tuple(w for i in infos for w in i[1])
+
+    def _analyze_plain(self, surface: str) -> _WordInfo:
+        """Terms and phrase words of a word that needs no segmentation."""
         if surface[0] in "<&":
             return (), ()  # markup
         if surface.isascii():
@@ -516,6 +623,59 @@ class Analyzer:
         )
         base = self._folds.get(lower, lower)
         return (self._stems[base] if base else "", not stop, False)
+
+    def _analyze_part_lang(self, raw: str) -> _PartInfo:
+        """`_analyze_part` for a language of `index.languages`: its case, folds, stopwords, stem."""
+        if len(raw) > MAX_TERM_CHARS:
+            return ("", False, False)
+        profile = self._profile
+        lower = profile.lower(raw)
+        if _NUMBER_RE.fullmatch(lower):
+            return (_ascii_digits(lower), self.options.keep_numbers, True)
+        if "." in lower and _INITIALISM_RE.fullmatch(raw):
+            lower = lower.replace(".", "")
+        pre = profile.pre_fold(lower)
+        if not pre:
+            return ("", False, False)
+        return (profile.post_fold(self._stems[pre]), pre not in self._stopwords, False)
+
+
+_SIBLINGS: dict[tuple, Analyzer] = {}
+
+
+def _version(analyzer: "Analyzer") -> str:
+    """The analyzer's output version: options, language and a fingerprint of every input of its output."""
+    o = analyzer.options
+    nltk_version = ""
+    if o.stem != "none":
+        import nltk
+
+        nltk_version = nltk.__version__
+    flags = "".join(
+        "1" if f else "0" for f in (o.fold_verbs, o.split_hyphens, o.keep_numbers)
+    )
+    print_ = _fingerprint(  # anything else that changes output silently
+        sorted(analyzer._stopwords), sorted(analyzer._folds.items()), nltk_version,
+        unicodedata.unidata_version, WORD_RE.pattern, MAX_TERM_CHARS,
+        sorted(_STOPWORD_ACRONYMS), languages.fingerprint(), analyzer.segmentation,
+    )
+    lang = "" if analyzer.language == "en" else f"-{analyzer.language}"
+    return f"{ANALYZER_VERSION}{lang}-{o.stem}-{o.stopwords}-{flags}-{print_}"
+
+
+def _needs_segmenting(surface: str) -> bool:
+    return not surface.isascii() and languages.SEGMENTED_RE.search(surface) is not None
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Overlapping or touching spans joined (bigram units of one word highlight as one)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 DEFAULT_ANALYZER = Analyzer()

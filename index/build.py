@@ -24,9 +24,11 @@ from queue import Empty
 
 import numpy as np
 
+from . import config, detect
 from .analysis import Analyzer
 from .corpus import Article, Skipped, text_hash
 from .lifecycle import die_with_parent, raise_if_stopped
+from .languages import normalize_code
 from .postings import Postings, aggregate
 from .sentences import Sentence, split_article
 from .dates import epoch_day, parse_published
@@ -41,15 +43,27 @@ class AnalysedArticle:
     terms: list[list[str]]
     title_terms: list[str]
     speakers: list[str | None] = field(default_factory=list)   # per sentence (index.speakers)
+    lang: str = "en"
+
+
+def article_language(article: Article, forced: str | None = None) -> str:
+    """The article's `lang` when given, else the configured language, else the detected one."""
+    if article.lang:
+        return "en" if normalize_code(article.lang) == "en" else normalize_code(article.lang)
+    if forced:
+        return normalize_code(forced)
+    return detect.detect_language(article.text, article.body_start)
 
 
 def analyse_article(article: Article, analyzer: Analyzer,
                     boilerplate: tuple[str, ...] | None = None) -> AnalysedArticle:
+    lang = article_language(article, config.index_language())
+    analyzer = analyzer.for_language(lang)
     sentences = split_article(article.text, article.body_start, boilerplate)
     text = article.text
     terms = [analyzer.analyze(text[s.start:s.end]) for s in sentences]
     speakers = article_speakers(text, [(s.start, s.end, s.paragraph) for s in sentences])
-    return AnalysedArticle(article, sentences, terms, analyzer.analyze(article.title), speakers)
+    return AnalysedArticle(article, sentences, terms, analyzer.analyze(article.title), speakers, lang)
 
 
 @dataclass
@@ -75,6 +89,7 @@ class Batch:
     sent_hash: np.ndarray      # int64
     words: Counter[str] | None  # letter runs as written (index.spelling), unless counted elsewhere
     speakers: list[str | None] = field(default_factory=list)  # per sentence
+    langs: list[str] = field(default_factory=list)  # per article
 
 
 def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) -> Batch:
@@ -128,7 +143,7 @@ def digest(items: Sequence[AnalysedArticle], words: Counter[str] | None = None) 
         s_triples=(as_i32(key_term[~title_key]), as_i32(seg_doc[key_seg[~title_key]]), tf[~title_key]),
         sent_rows=np.asarray(rows, dtype=np.int64).reshape(-1, 4), sections=sections,
         sent_len=as_i32(sent_len), sent_hash=np.asarray(hashes, dtype=np.int64),
-        words=counts if words is None else None, speakers=speakers,
+        words=counts if words is None else None, speakers=speakers, langs=[item.lang for item in items],
     )
 
 
@@ -143,6 +158,7 @@ class Accumulator:
     article_rows: list[tuple] = field(default_factory=list)
     new_terms: list[str] = field(default_factory=list)
     words: Counter[str] = field(default_factory=Counter)  # letter runs as written, for index.spelling
+    lang_counts: Counter[str] = field(default_factory=Counter)  # articles per language, shared across runs
     _sentences: int = 0
     _paragraphs: int = 0
     _chunks: dict[str, list] = field(default_factory=lambda: defaultdict(list))
@@ -161,6 +177,10 @@ class Accumulator:
     def n_paragraphs(self) -> int:
         return self.first_paragraph + self._paragraphs
 
+    def language_counts(self) -> dict[str, int]:
+        """Language code -> articles, over the articles added (by this accumulator and the runs before it)."""
+        return dict(sorted(self.lang_counts.items()))
+
     def add_batch(self, batch: Batch, articles: Sequence[Article]) -> None:
         """Append a batch of the next articles (in corpus order)."""
         vocab = self.vocab
@@ -169,8 +189,10 @@ class Accumulator:
             self.new_terms.append(term)
         gids = np.fromiter(map(vocab.__getitem__, batch.terms), dtype=np.int32, count=len(batch.terms))
         aid0, sid0, p0 = self.n_articles, self.n_sentences, self.n_paragraphs
+        langs = batch.langs or ["en"] * len(articles)
+        self.lang_counts.update(langs)
         self.article_rows.extend((aid0 + i, a.id, a.title, a.path, a.url, iso_published(a.published), a.source,
-                                  a.body_start, a.text) for i, a in enumerate(articles))
+                                  a.body_start, a.text, lang) for i, (a, lang) in enumerate(zip(articles, langs)))
         para_base = p0 + np.cumsum(batch.paragraphs) - batch.paragraphs
         c = self._chunks
         c["sent_article"].append(np.repeat(np.arange(aid0, aid0 + len(articles), dtype=np.int32),

@@ -137,11 +137,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         "bytes_on_disk": st.bytes_on_disk, "build_seconds": round(st.build_seconds, 3),
         "built_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(st.built_at)),
         "corpus": st.corpus, "fingerprint": status, "skipped": len(st.skipped),
+        "languages": st.languages,
     }
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
         for key, value in data.items():
+            if key == "languages":  # articles per language, most first: "ru 120, en 14"
+                value = ", ".join(f"{code} {n}" for code, n in sorted(value.items(), key=lambda kv: -kv[1]))
             print(f"{key:>14}: {value}")
     return 0
 

@@ -175,3 +175,9 @@ def export_usernames() -> dict[str, str]:
         if sep and key.strip() and value.strip():
             out[key.strip()] = value.strip().lstrip("@")
     return out
+
+
+def index_language() -> str | None:
+    """$INDEX_LANGUAGE: the language of every article without its own `lang` ("ru"), instead of
+    detecting it; unset or empty: detect each article's language (`index.detect`)."""
+    return os.environ.get("INDEX_LANGUAGE", "").strip() or None

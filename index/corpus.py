@@ -9,7 +9,10 @@ numbers and tie-breaks are the same on every machine. Three formats:
   the title when it looks like a heading (short, no final punctuation, or a
   markdown ``#`` line); else the file name is.
 * ``.jsonl``: one article per line, ``text`` required; ``id``, ``title``,
-  ``url``, ``published``, ``source`` optional.
+  ``url``, ``published``, ``source``, ``lang`` optional.
+
+``lang`` (front matter or JSONL) names the article's language ("ru",
+"pt-BR"); without it the build detects the language (`index.detect`).
 
 Every article keeps its text exactly as read (for ``.jsonl`` the ``text``
 field) so sentence spans quote the author verbatim. A file that cannot be
@@ -35,7 +38,7 @@ from .sentences import is_heading
 
 EXPORT_FILE = "result.json"                  # a Telegram Desktop export (index/telegram_export.py)
 MAX_JSONL_LINE_BYTES = MAX_TEXT_FILE_BYTES   # one line is one article
-FRONT_MATTER_KEYS = ("id", "title", "url", "published", "source")
+FRONT_MATTER_KEYS = ("id", "title", "url", "published", "source", "lang")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -53,6 +56,7 @@ class Article:
     url: str | None = None
     published: str | None = None
     source: str | None = None
+    lang: str | None = None  # as given in front matter or JSONL; None: detected at build
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +311,7 @@ def parse_text(text: str, rel: str) -> Article | Skipped:
         url=meta.get("url") or None,
         published=meta.get("published") or None,
         source=meta.get("source") or None,
+        lang=meta.get("lang") or None,
     )
 
 
@@ -384,6 +389,7 @@ def _jsonl_line(line: str, rel: str, number: int) -> Iterator[Article | Skipped]
         url=_opt_str(fields["url"]),
         published=_opt_str(fields["published"]),
         source=_opt_str(fields["source"]),
+        lang=_opt_str(fields["lang"]),
     )
 
 
@@ -429,4 +435,4 @@ def _unique_id(article: Article, seen: set[str]) -> Article:
     new_id = f"{article.id}~{n}"
     seen.add(new_id)
     return Article(new_id, article.title, article.path, article.text, article.body_start,
-                   article.url, article.published, article.source)
+                   article.url, article.published, article.source, article.lang)

@@ -30,6 +30,7 @@ from .corpus import Article, CorpusError, fingerprint, text_hash
 from .filters import parse_filters
 from .hits import Hit, SearchResult
 from .pipeline import build_generation
+from .multilingual import analyze_question, main_language
 from .postings import Field, Postings
 from .query import MAX_QUERY_CHARS, NOTE_PHRASE_FALLBACK, ParsedQuery, matches_phrase, parse_query
 from .ranking import Ranked, Ranker, RankingParams
@@ -51,6 +52,7 @@ class IndexStats:
     corpus: str
     fingerprint: str
     skipped: list[dict] = field(default_factory=list)
+    languages: dict[str, int] = field(default_factory=dict)  # language code -> articles
 
 
 class SearchIndex:
@@ -65,8 +67,14 @@ class SearchIndex:
         self.arrays = arrays
         self.vocab = vocab
         self.params = params
-        self.analyzer: Analyzer = config.make_analyzer()
+        # the index's languages (code -> articles): its main language's analyzer reads questions
+        # and texts, `analyze_question` adds the other languages' readings of a question, and
+        # with several languages each hit is highlighted by its article's analyzer
+        self.languages: dict[str, int] = dict(meta.get("languages") or {"en": meta.get("articles", 0)})
+        self.base_analyzer: Analyzer = config.make_analyzer()
+        self.analyzer: Analyzer = self.base_analyzer.for_language(main_language(self.languages))
         self.texts = texts
+        self._article_langs = (texts.article_languages() if len(self.languages) > 1 else None)
         self.speller = spelling.Speller(vocab, self.analyzer, texts.words, params.typo, params.typo_expansions)
         self.ranker = _ranker(arrays, len(vocab), params)
 
@@ -150,11 +158,12 @@ class SearchIndex:
         n_terms_before = len(self.vocab)
         acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
                           first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
-        accumulate(articles, self.analyzer, self.config.boilerplate, acc=acc, workers=1)
+        accumulate(articles, self.base_analyzer, self.config.boilerplate, acc=acc, workers=1)
         arrays = _extended_arrays(self.arrays, acc)
         meta = dict(self.meta)
         meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=len(acc.vocab),
-                    fingerprint=fingerprint(corpus), updated_at=time.time())
+                    fingerprint=fingerprint(corpus), updated_at=time.time(),
+                    languages=_add_counts(self.languages, acc.language_counts()))
         source_db = self.generation / store.DB_NAME
 
         def fill(folder: Path) -> None:
@@ -184,18 +193,19 @@ class SearchIndex:
         k = max(1, min(int(k), MAX_K))
         offset = max(0, int(offset))
         text, filters = parse_filters(query, config.today())     # date words, source:, order, speaker
-        parsed = parse_query(text, self.analyzer)
+        reading = analyze_question(text[:MAX_QUERY_CHARS], self.base_analyzer, self.languages)
+        parsed = parse_query(text, reading.analyzer)
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines
         if early := news.empty_range_message(filters) or (None if parsed.searchable else parsed.reason):
             return SearchResult(echo, (), 0, offset, early, filters=filters)
         correction = self.speller.correct(parsed)
-        terms = weighted_terms(parsed, correction.weights, self.vocab, self.params.name_boost)
+        terms = weighted_terms(parsed, correction.weights, self.vocab, self.params.name_boost, reading.extra)
         got = news.rank_question(self, parsed, terms, filters, offset, k)   # the words, the filters
         if phrase_missed := bool(parsed.phrases and terms and not got.ranked.total):  # no sentence has the
             parsed = replace(parsed, phrases=())      # exact phrase: search its words, and say so
             got = news.rank_question(self, parsed, terms, filters, offset, k)
         ranked, excluded_all = got.outcome
-        hits = self._hits(ranked, set(parsed.terms) | set(correction.weights), offset)
+        hits = self._hits(ranked, set(parsed.terms) | set(correction.weights) | set(reading.extra), offset)
         # with hits: the question as searched, when stand-ins for unknown words were searched;
         # with none at all: the corrected question, when it has hits ("did you mean")
         suggestion = correction.corrected if ranked.total else self._did_you_mean(query, parsed, correction)
@@ -236,7 +246,9 @@ class SearchIndex:
 
     def _has_phrases(self, sid: int, parsed: ParsedQuery) -> bool:
         text = self.texts.texts([sid])[sid]
-        words = [w for tok in self.analyzer.tokens(text) for w in tok.words]
+        lang = self._language_of(int(self.arrays["sent_article"][sid]))
+        analyzer = self.analyzer if lang is None else self.base_analyzer.for_language(lang)
+        words = [w for tok in analyzer.tokens(text) for w in tok.words]
         return all(matches_phrase(words, phrase) for phrase in parsed.phrases)
 
     # ----- reading texts -------------------------------------------------------
@@ -251,16 +263,21 @@ class SearchIndex:
             hits.append(Hit(
                 rank=offset + n + 1, score=score, text=text, article=refs[art],
                 paragraph=para, sentence=idx, start=start, end=end,
-                highlights=self.highlights(text, query_terms), section=section,
+                highlights=self.highlights(text, query_terms, self._language_of(art)), section=section,
                 before=_neighbour(rows, sid - 1, art, para), after=_neighbour(rows, sid + 1, art, para),
                 sentence_id=sid, speaker=speaker,
                 also_in=tuple(refs[rows[d][1]] for d in dups if d in rows and rows[d][1] != art),
             ))
         return hits
 
-    def highlights(self, text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-        """Spans of the words of `text` that matched one of the query terms."""
-        return self.analyzer.matching_spans(text, terms)
+    def highlights(self, text: str, terms: set[str], lang: str | None = None) -> tuple[tuple[int, int], ...]:
+        """Spans of the words of `text` (in language `lang`) that matched one of the query terms."""
+        analyzer = self.analyzer if lang is None else self.base_analyzer.for_language(lang)
+        return analyzer.matching_spans(text, terms)
+
+    def _language_of(self, article: int) -> str | None:
+        """An article's language in an index of several (None: the index's one language)."""
+        return None if self._article_langs is None else self._article_langs[article]
 
     @property
     def db(self):  # noqa: ANN201 - sqlite3.Connection: this thread's read-only connection (tests, benchmarks)
@@ -294,18 +311,21 @@ class SearchIndex:
         size = sum(p.stat().st_size for p in self.generation.iterdir() if p.is_file())
         return IndexStats(self.meta["articles"], self.meta["sentences"], len(self.vocab), size,
                           self.meta.get("updated_at", self.meta["built_at"]), self.meta["build_seconds"],
-                          self.meta["corpus"], self.meta["fingerprint"], self.texts.skipped())
+                          self.meta["corpus"], self.meta["fingerprint"], self.texts.skipped(),
+                          dict(self.languages))
 
     def close(self) -> None:
         self.texts.close()
 
 
 def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: Mapping[str, int],
-                   name_boost: float) -> list[tuple[int, float]]:
+                   name_boost: float, other_languages: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
     """The query-term weights w_t of the ranking model (see `index.ranking`), by term id.
 
     w_t = (count of t in the question, a name counting `name_boost`) plus the
-    weight the stand-ins for unknown question words add (`spelling.Correction.weights`).
+    weight the stand-ins for unknown question words add (`spelling.Correction.weights`)
+    plus, in an index of several languages, the weight of the terms only the other
+    languages' analyses of the question produced (`index.multilingual`).
     """
     counts: dict[int, float] = {}
     for term in parsed.terms:
@@ -315,6 +335,10 @@ def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: M
     for term, weight in stand_ins.items():
         tid = vocab[term]
         counts[tid] = counts.get(tid, 0.0) + weight
+    for term, weight in (other_languages or {}).items():
+        tid = vocab.get(term)
+        if tid is not None and term not in parsed.excluded:
+            counts[tid] = counts.get(tid, 0.0) + weight
     return sorted(counts.items())
 
 
@@ -378,6 +402,10 @@ def _example_questions(tokens: list, text: str) -> list[str]:
     return list(dict.fromkeys(speakers + [f"What about {w}?" for w in frequent]))
 
 
+def _add_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    return {code: a.get(code, 0) + b.get(code, 0) for code in sorted(set(a) | set(b))}
+
+
 def _widen(p: Postings, n_terms: int) -> Postings:
     """Postings with room for terms added since (they have no postings yet)."""
     extra = n_terms - p.n_terms
@@ -405,6 +433,7 @@ def _meta(config: IndexConfig, stamp: str, acc: Accumulator, analyzer: Analyzer,
         "terms": len(acc.vocab),
         "built_at": time.time(),
         "build_seconds": seconds,
+        "languages": acc.language_counts(),
     }
 
 

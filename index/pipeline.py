@@ -123,7 +123,7 @@ class Spiller:
             with self.conn:
                 store.append_rows(self.conn, acc, len(acc.vocab) - len(acc.new_terms))
             self._spill_arrays(acc)
-        return Accumulator(vocab=acc.vocab, words=acc.words, first_article=acc.n_articles,
+        return Accumulator(vocab=acc.vocab, words=acc.words, lang_counts=acc.lang_counts, first_article=acc.n_articles,
                            first_sentence=acc.n_sentences, first_paragraph=acc.n_paragraphs)
 
     def _spill_arrays(self, acc: Accumulator) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .build import Accumulator
 
-FORMAT_VERSION = "3"  # 2: articles.hash, the configuration in the metadata; 3: speakers, article_day
+FORMAT_VERSION = "4"  # 2: articles.hash, the configuration in the metadata; 3: speakers, article_day; 4: articles.lang
 CURRENT = "CURRENT"
 DB_NAME = "index.sqlite"
 
@@ -42,6 +42,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL, title TEXT NOT NULL, path TEXT NOT NULL,
     url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL, text TEXT NOT NULL,
+    lang TEXT NOT NULL,  -- the article's language code (index.languages)
     hash INTEGER NOT NULL);  -- index.corpus.text_hash of the body: uploads are not indexed twice
 CREATE INDEX articles_hash ON articles (hash);
 CREATE TABLE sentences (
@@ -246,7 +247,7 @@ def append_rows(conn: sqlite3.Connection, acc: "Accumulator", first_new_term: in
     """The articles, sentences and new terms of `acc` (a bounded build writes one run at a time)."""
     if hashes is None:
         hashes = [text_hash(row[8][row[7]:]) for row in acc.article_rows]
-    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      ((*row, key) for row, key in zip(acc.article_rows, hashes, strict=True)))
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO speakers VALUES (?, ?)", acc.speaker_rows())

@@ -96,6 +96,10 @@ class TextStore:
                 refs[r[1]] = ArticleRef(*r[8:14])
         return rows, refs
 
+    def article_languages(self) -> list[str]:
+        """Every article's language code, by article row (for an index of several languages)."""
+        return [lang for (lang,) in self.db.execute("SELECT lang FROM articles ORDER BY id")]
+
     def context(self, sentence_id: int, width: int) -> list[tuple[int, str]]:
         """The sentences of the same paragraph around one sentence: (sentence id, text)."""
         rows = self.db.execute(
