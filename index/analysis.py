@@ -103,7 +103,7 @@ from itertools import chain, compress
 from operator import not_
 
 from index import languages
-from index.languages import LanguageProfile, LanguageSettings
+from index.languages import LanguageSettings
 from index.stopwords import SMALL_STOPWORDS, STOPWORDS
 
 ANALYZER_VERSION = "2"

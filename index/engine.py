@@ -253,22 +253,7 @@ class SearchIndex:
 
     # ----- reading texts -------------------------------------------------------
     def _hits(self, ranked: Ranked, query_terms: set[str], offset: int) -> list[Hit]:
-        if not ranked.ids:
-            return []
-        wanted = set(ranked.ids) | {d for dup in ranked.duplicates for d in dup}
-        rows, refs = self.texts.rows(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids}, wanted)
-        hits = []
-        for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
-            _, art, para, idx, start, end, section, text, speaker = rows[sid]
-            hits.append(Hit(
-                rank=offset + n + 1, score=score, text=text, article=refs[art],
-                paragraph=para, sentence=idx, start=start, end=end,
-                highlights=self.highlights(text, query_terms, self._language_of(art)), section=section,
-                before=_neighbour(rows, sid - 1, art, para), after=_neighbour(rows, sid + 1, art, para),
-                sentence_id=sid, speaker=speaker,
-                also_in=tuple(refs[rows[d][1]] for d in dups if d in rows and rows[d][1] != art),
-            ))
-        return hits
+        return make_hits(self, ranked, query_terms, offset)
 
     def highlights(self, text: str, terms: set[str], lang: str | None = None) -> tuple[tuple[int, int], ...]:
         """Spans of the words of `text` (in language `lang`) that matched one of the query terms."""
@@ -317,6 +302,26 @@ class SearchIndex:
     def close(self) -> None:
         self.texts.close()
 
+
+
+def make_hits(index: SearchIndex, ranked: Ranked, query_terms: set[str], offset: int) -> list[Hit]:
+    """The page's `Hit` records: texts, neighbours, articles and highlights in one read of the text store."""
+    if not ranked.ids:
+        return []
+    wanted = set(ranked.ids) | {d for dup in ranked.duplicates for d in dup}
+    rows, refs = index.texts.rows(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids}, wanted)
+    hits = []
+    for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
+        _, art, para, idx, start, end, section, text, speaker = rows[sid]
+        hits.append(Hit(
+            rank=offset + n + 1, score=score, text=text, article=refs[art],
+            paragraph=para, sentence=idx, start=start, end=end,
+            highlights=index.highlights(text, query_terms, index._language_of(art)), section=section,
+            before=_neighbour(rows, sid - 1, art, para), after=_neighbour(rows, sid + 1, art, para),
+            sentence_id=sid, speaker=speaker,
+            also_in=tuple(refs[rows[d][1]] for d in dups if d in rows and rows[d][1] != art),
+        ))
+    return hits
 
 def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: Mapping[str, int],
                    name_boost: float, other_languages: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
