@@ -23,6 +23,10 @@ from functools import lru_cache
 
 from .languages import FALLBACK, normalize_code
 
+MIN_CONFIDENCE = 0.5
+"""Below this probability an ASCII text is taken as English ("Zelensky met Lavrov in Istanbul." reads as
+Slovak at 0.12)."""
+
 SAMPLE_CHARS = 300
 """Characters of an article's body the detector reads (from the first letter on)."""
 
@@ -97,7 +101,9 @@ def detect_language(text: str, start: int = 0) -> str:
     if plainly_english(sample):
         return "en"
     load()
-    label, _ = _identifier().classify(sample)
+    label, confidence = _identifier().classify(sample)
+    if confidence < MIN_CONFIDENCE and sample.isascii():
+        return "en"  # a few ASCII words the model cannot place (a short post): the product's default language
     return normalize_code(ALIASES.get(label, label))
 
 
