@@ -59,7 +59,7 @@ def analyse_article(article: Article, analyzer: Analyzer,
                     boilerplate: tuple[str, ...] | None = None) -> AnalysedArticle:
     lang = article_language(article, config.index_language())
     analyzer = analyzer.for_language(lang)
-    sentences = split_article(article.text, article.body_start, boilerplate)
+    sentences = split_article(article.text, article.body_start, boilerplate, lang=lang)
     text = article.text
     terms = [analyzer.analyze(text[s.start:s.end]) for s in sentences]
     speakers = article_speakers(text, [(s.start, s.end, s.paragraph) for s in sentences])
