@@ -192,7 +192,7 @@ class SearchIndex:
         """Ranked hits for a free-text question; never raises for any string."""
         k = max(1, min(int(k), MAX_K))
         offset = max(0, int(offset))
-        text, filters = parse_filters(query, config.today())     # date words, source:, order, speaker
+        text, filters = parse_filters(query, config.today(), news.facts(self).any_dated)  # dates, source:, order, speaker
         reading = analyze_question(text[:MAX_QUERY_CHARS], self.base_analyzer, self.languages)
         parsed = parse_query(text, reading.analyzer)
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines

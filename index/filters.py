@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .dates import DateRange, find_dates
+from .dates import DateRange, DateWords, find_dates
 from .speakers import speaker_question
 
 _SOURCE = re.compile(r"(?<!\S)source:(?:\"([^\"]*)\"|“([^”]*)”|'([^']*)'|(\S+))", re.I)
@@ -65,13 +65,19 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-def parse_filters(question: str, today: date) -> tuple[str, Filters]:
-    """The question without its filter words, and the filters they set (module docstring)."""
+_OPERATOR = re.compile(r"\b(?:after|before):", re.IGNORECASE)
+
+
+def parse_filters(question: str, today: date, dated: bool = True) -> tuple[str, Filters]:
+    """The question without its filter words, and the filters they set (module docstring).
+
+    With `dated` False (no article of the index has a date) plain date words ("in 1066") stay
+    words of the question; only the explicit `after:`/`before:` operators still filter."""
     if not isinstance(question, str):
         return question, NO_FILTERS
     text, source = _take_source(question)
     text, by_date = _take_order(text)
-    words = find_dates(text, today)
+    words = find_dates(text, today) if dated or _OPERATOR.search(text) else DateWords(text, None)
     text = words.text
     asked = speaker_question(text)
     if asked:

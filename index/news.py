@@ -65,6 +65,11 @@ class NewsFacts:
         return days if days is not None else np.full(self.n_articles, UNDATED, np.int32)
 
     @cached_property
+    def any_dated(self) -> bool:
+        """Whether some article has a date: in an undated archive, date words are words to search."""
+        return bool((self.article_day != UNDATED).any())
+
+    @cached_property
     def _sources(self) -> tuple[np.ndarray, list[str]]:
         source_ids = np.full(self.n_articles, -1, np.int32)
         names: dict[str, int] = {}

@@ -214,3 +214,19 @@ def test_speaker_tiers_match_a_brute_force_ranking(index: SearchIndex) -> None:
             got = news.rank(index.ranker, news.facts(index), news.Query(terms, (), (), None, topic), offset, 2, f).ranked
             assert list(got.ids) == expected[offset:offset + 2], question
             assert got.total == len(expected)
+
+
+def test_date_words_are_searched_as_words_in_an_archive_without_dates(tmp_path: Path) -> None:
+    """An undated archive ("in 1066" asks about 1066): plain date words stay in the question,
+    while an explicit operator still filters (and finds nothing dated)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Normans won the battle in 1066 near Hastings.\n\n"
+                                  "Harold was killed in the fighting.\n", encoding="utf-8")
+    index, _ = SearchIndex.build(corpus, tmp_path / "index")
+    try:
+        found = index.search("who won the battle in 1066")
+        assert found.hits and "1066" in found.hits[0].text and found.filters.dates is None
+        assert index.search("who won the battle after:1066").hits == ()
+    finally:
+        index.close()
