@@ -38,10 +38,10 @@ def test_a_hit_is_a_blockquote_with_bold_matches_and_a_linked_source() -> None:
     hit = make_hit("Lavrov said no.", highlights=((0, 6),), url="https://example.com/a?b=1&c=2")
     [message] = render.answer_html(result([hit], "Lavrov"))
     assert "<blockquote><b>Lavrov</b> said no.</blockquote>" in message
-    assert '<a href="https://example.com/a?b=1&amp;c=2">Title</a>, 2020-08-19' in message
+    assert '<a href="https://example.com/a?b=1&amp;c=2">Title</a> · 19 Aug 2020' in message
     assert render.tag("a", render.text("x"), href='a"b<c').html == '<a href="a&quot;b&lt;c">x</a>'
     text, entities = parse_telegram_html(message)
-    assert "Lavrov said no.\n— Title, 2020-08-19" in text
+    assert "Lavrov said no.\n— Title · 19 Aug 2020" in text
     assert {"blockquote", "bold", "text_link"} <= {e["type"] for e in entities}
 
 
@@ -55,7 +55,7 @@ def test_everything_from_the_corpus_and_the_user_is_escaped() -> None:
     assert "javascript" not in message                    # not a link
     text = visible(message)
     assert 'a <b>bold</b> & "quoted" \'x\' </blockquote>' in text
-    assert "<script>alert(1)</script> (A & B), <now>" in text
+    assert "<script>alert(1)</script> · A & B · <now>" in text
     assert "<i>q</i> & co" in text
 
 
@@ -126,7 +126,7 @@ def test_no_hits_and_did_you_mean() -> None:
 def test_context_bolds_the_hit_among_its_neighbours() -> None:
     hit = make_hit("Middle one.", rank=2, sid=5)
     [message] = render.context_html([(hit, [(4, "Before."), (5, "Middle one."), (6, "After & so.")])])
-    assert "<blockquote>Before. <b>Middle one.</b> After &amp; so.</blockquote>" in message
+    assert "<blockquote expandable>Before. <b>Middle one.</b> After &amp; so.</blockquote>" in message
     assert message.startswith("<b>2.</b> in context:")
 
 
@@ -141,14 +141,14 @@ def test_context_drops_far_neighbours_before_shortening() -> None:
 def test_inline_quote_has_source_and_no_rank() -> None:
     hit = make_hit("Quote here.", rank=7, highlights=((0, 5),), title="Paper")
     message = render.inline_html(hit)
-    assert visible(message) == "Quote here.\n— Paper, 2020-08-19"
-    assert render.inline_description(hit) == "Paper, 2020-08-19"
+    assert visible(message) == "Quote here.\n— Paper · 19 Aug 2020"
+    assert render.inline_description(hit) == "Paper · 19 Aug 2020"
 
 
 def test_plain_text_for_the_console() -> None:
     hit = make_hit("Lavrov said <no>.", highlights=((0, 6),), url="https://x.org/a")
     out = render.answer_plain(result([hit], "lavrov"), bold=lambda s: s.upper())
-    assert out == ("1 of 1 for “lavrov”:\n\n1. “LAVROV said <no>.”\n   — Title, 2020-08-19 <https://x.org/a>")
+    assert out == ("1 of 1 for “lavrov”:\n\n1. “LAVROV said <no>.”\n   — Title <https://x.org/a> · 19 Aug 2020")
 
 
 @pytest.mark.parametrize("value, limit, expected", [
