@@ -217,7 +217,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     offset = inline_offset(query.offset)
     result = await asyncio.to_thread(state.service.page, question, offset // INLINE_RESULTS, INLINE_RESULTS)
     token = state.queries.put(Asked(question, state.settings.results_per_page)) if result.hits else None
-    next_offset = str(offset + INLINE_RESULTS) if result.has_more and offset // INLINE_RESULTS < MAX_PAGE else ""
+    more = result.has_more and offset // INLINE_RESULTS < MAX_PAGE
+    next_offset = str(offset + INLINE_RESULTS) if more else None      # None: no more pages
     await query.answer(inline_results(result, tr), cache_time=INLINE_CACHE_SECONDS, next_offset=next_offset,
                        button=InlineQueryResultsButton(tr("inline_full_answer"), start_parameter=token)
                        if token else None)
