@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot.i18n import Catalogue
 from index.hits import ArticleRef, Hit, SearchResult
 
 from tests.fakebotapi import parse_telegram_html
@@ -165,3 +166,64 @@ def test_a_typo_corrected_search_says_what_was_searched() -> None:
     assert "(searched as <i>Lavrov &lt;said&gt;</i>)" in first
     assert "(searched as “Lavrov <said>”)" in render.answer_plain(res)
     assert "searched as" not in render.answer_html(result([make_hit("Lavrov said so.")]))[0]
+
+
+# ----- issue 13: who, what, where from, when ------------------------------------------------------
+def news():  # GUARD(F): until helper F's news core is merged
+    return pytest.importorskip("index.filters", reason="helper F's news core (index.filters) is not merged yet")
+
+
+def news_hit(text: str = "He said mediation was not needed.", speaker: str | None = "Sergei Lavrov",
+             title: str = "Lavrov rejects mediation", published: str | None = "2020-08-26",
+             opening: str | None = None, sid: int = 0, rank: int = 1) -> Hit:
+    article = ArticleRef(id="r1", title=title, path="r1.md", url="https://reuters.example/a", published=published,
+                         source="Reuters", opening=opening)
+    return Hit(rank=rank, score=1.0, text=text, article=article, paragraph=0, sentence=0, start=0, end=len(text),
+               highlights=(), section=None, before=None, after=None, sentence_id=sid, speaker=speaker)
+
+
+def test_source_line_is_speaker_title_source_date() -> None:
+    NEWS = news()
+    [message] = render.answer_html(result([news_hit()], "what did Lavrov say"))
+    assert '— Sergei Lavrov · <a href="https://reuters.example/a">Lavrov rejects mediation</a> · Reuters · 26 Aug 2020' \
+        in message
+    [ru] = render.answer_html(result([news_hit()], "что сказал Лавров"), tr=Catalogue("ru"))
+    assert "· Reuters · 26 авг. 2020" in ru and "1 из 1 по запросу" in ru
+    bare = visible(render.answer_html(result([news_hit(speaker=None, published=None)]))[0])
+    assert bare.endswith("\n— Lavrov rejects mediation · Reuters")
+
+
+def test_an_untitled_article_is_shown_under_its_first_words() -> None:
+    NEWS = news()
+    opening = "Russian Foreign Minister Sergei Lavrov said on Wednesday there was no need for outside mediation."
+    hit = news_hit(title="", opening=opening)
+    line = visible(render.answer_html(result([hit]))[0]).splitlines()[-1]
+    shown = line.split(" · ")[1]
+    assert shown.endswith("…") and len(shown) <= render.OPENING_CHARS and opening.startswith(shown[:-1])
+    assert shown[:-1] == shown[:-1].rstrip() and opening[len(shown) - 1] == " "      # cut at a word
+    assert render.display_title(hit.article.__class__(id="x", title="", path="x.txt")) == "x"
+    assert render.inline_description(hit).startswith("Sergei Lavrov · Russian Foreign Minister")
+
+
+def test_header_names_the_date_range_and_source_and_the_index_note() -> None:
+    NEWS = news()
+    from datetime import date
+    from index.dates import DateRange
+    from index.query import NOTE_PHRASE_FALLBACK
+    filters = NEWS.Filters(dates=DateRange(date(2023, 6, 1), date(2023, 7, 1)), source="Reuters")
+    found = SearchResult("Lavrov", (news_hit(),), 6, 0, message=NOTE_PHRASE_FALLBACK, filters=filters)
+    head = visible(render.answer_html(found)[0]).splitlines()[0]
+    assert head == f"1 of 6 from June 2023 in Reuters for Lavrov: {NOTE_PHRASE_FALLBACK}"
+    ru = visible(render.answer_html(found, tr=Catalogue("ru"))[0]).splitlines()[0]
+    assert ru.startswith("1 из 6 за июнь 2023 в Reuters по запросу Lavrov: Точной фразы нет")
+    assert render.answer_plain(found).startswith(f"1 of 6 from June 2023 in Reuters for “Lavrov”: {NOTE_PHRASE_FALLBACK}")
+
+
+def test_newest_first_is_offered_when_hits_span_days_and_not_by_date() -> None:
+    NEWS = news()
+    two_days = (news_hit(published="2020-08-26", sid=1), news_hit(published="2020-08-27T10:00:00Z", sid=2, rank=2))
+    one_day = (news_hit(published="2020-08-26T08:00:00Z", sid=1), news_hit(published="2020-08-26", sid=2, rank=2))
+    assert render.newest_first_offered(SearchResult("q", two_days, 2))
+    assert not render.newest_first_offered(SearchResult("q", one_day, 2))
+    assert not render.newest_first_offered(SearchResult("q", two_days[:1] + (news_hit(published=None, sid=3),), 2))
+    assert not render.newest_first_offered(SearchResult("q", two_days, 2, filters=NEWS.Filters(by_date=True)))
