@@ -23,7 +23,7 @@ from string import Formatter
 
 from index.hits import ArticleRef, Hit, SearchResult
 
-from .i18n import ENGLISH, Catalogue
+from .i18n import DEFAULT, ENGLISH, Catalogue
 
 MAX_MESSAGE = 4096        # visible characters per message (Telegram's limit)
 MAX_TITLE = 200           # article titles longer than this are shortened in the source line
@@ -228,6 +228,19 @@ def newest_first_offered(result: SearchResult) -> bool:
     return len({day for h in result.hits if (day := published_day(h.article.published))}) > 1
 
 
+def index_note(result: SearchResult, tr: Catalogue = ENGLISH) -> str | None:
+    """`result.message` in the reader's language: the index's constants by table, and its "No
+    article from June 2023 matches (…)" composed again from the filters; English as written."""
+    found = getattr(result, "filters", None)  # GUARD(F)
+    if tr.lang != DEFAULT and found is not None and found.restricts and not result.hits and result.message:
+        from index.news import no_match_message    # GUARD(F): moves to the top once F is merged
+        undated = result.undated_left_out
+        if result.message == no_match_message(found, undated):
+            left_out = tr("index_undated_left_out", count=undated) if undated else ""
+            return tr("index_no_article", scope=filters_label(result, tr), left_out=left_out)
+    return tr.index_message(result.message)
+
+
 def filled(template: str, **fragments: Fragment) -> Fragment:
     """A catalogue template with `{name}` places filled by fragments (the rest escaped as text)."""
     parts = []
@@ -249,7 +262,7 @@ def header(result: SearchResult, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLI
     if result.suggestion:  # unknown words were matched to close ones: say what was searched
         searched = shorten(result.suggestion, min(MAX_QUERY_ECHO, limit // 4))
         head = head + filled(tr("header_searched_as"), searched=tag("i", text(searched)))
-    note = tr.index_message(result.message)
+    note = index_note(result, tr)
     return head + text(":" + (f" {shorten(note, limit // 4)}" if note else ""))
 
 
@@ -282,7 +295,7 @@ def answer_html(result: SearchResult, limit: int = MAX_MESSAGE, tr: Catalogue = 
 
 def no_hits_html(result: SearchResult, suggestion: str | None = None, tr: Catalogue = ENGLISH) -> str:
     """Why nothing was found (the index's reason, translated when it is one of its constants)."""
-    reason = tr.index_message(result.message) or tr("index_no_match")
+    reason = index_note(result, tr) or tr("index_no_match")
     question = tag("i", text(shorten(" ".join(result.query.split()), MAX_QUERY_ECHO)))
     out = filled(tr("nothing_found"), question=question, reason=text(reason))
     if suggestion:
@@ -366,13 +379,13 @@ def answer_plain(result: SearchResult, suggestion: str | None = None, bold: Mark
         return f"{tr('quote_open')}{value}{tr('quote_close')}"
 
     if not result.hits:
-        reason = tr.index_message(result.message) or tr("index_no_match")
+        reason = index_note(result, tr) or tr("index_no_match")
         out = tr("nothing_found", question=quoted(result.query), reason=reason)
         return out + ("\n" + tr("did_you_mean_line", suggestion=quoted(suggestion)) if suggestion else "")
     head = tr("header", span=span_label(result, tr), filters=filters_label(result, tr), question=quoted(result.query))
     if result.suggestion:
         head += tr("header_searched_as", searched=quoted(result.suggestion))
-    note = tr.index_message(result.message)
+    note = index_note(result, tr)
     lines = [head + ":" + (f" {note}" if note else ""), ""]
     lines += [plain_hit(h, bold, tr) + "\n" for h in result.hits]
     return "\n".join(lines).rstrip()

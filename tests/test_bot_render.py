@@ -227,3 +227,16 @@ def test_newest_first_is_offered_when_hits_span_days_and_not_by_date() -> None:
     assert not render.newest_first_offered(SearchResult("q", one_day, 2))
     assert not render.newest_first_offered(SearchResult("q", two_days[:1] + (news_hit(published=None, sid=3),), 2))
     assert not render.newest_first_offered(SearchResult("q", two_days, 2, filters=NEWS.Filters(by_date=True)))
+
+
+def test_no_article_in_a_range_is_said_in_the_readers_language() -> None:
+    NEWS = news()
+    from datetime import date
+    from index.dates import DateRange
+    from index.news import no_match_message
+    filters = NEWS.Filters(dates=DateRange(date(2023, 6, 1), date(2023, 7, 1)))
+    empty = SearchResult("Lavrov", (), 0, message=no_match_message(filters, 2), filters=filters, undated_left_out=2)
+    english = visible(render.no_hits_html(empty))
+    assert english.endswith("No article from June 2023 matches (2 matching articles without a date left out).")
+    russian = visible(render.no_hits_html(empty, tr=Catalogue("ru")))
+    assert russian.endswith("Ни одной подходящей статьи за июнь 2023 (не учтены подходящие статьи без даты: 2).")
