@@ -22,6 +22,7 @@ from datetime import date
 from string import Formatter
 
 from index.hits import ArticleRef, Hit, SearchResult
+from index.news import no_match_message
 
 from .i18n import DEFAULT, ENGLISH, Catalogue
 
@@ -173,7 +174,7 @@ def source_parts(hit: Hit, tr: Catalogue = ENGLISH) -> tuple[str | None, str, st
     src = (article.source or "").strip() or None
     if src == title:
         src = None
-    return getattr(hit, "speaker", None), title, src, display_date(article.published, tr)
+    return hit.speaker, title, src, display_date(article.published, tr)
 
 
 def source(hit: Hit, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLISH) -> Fragment:
@@ -211,7 +212,7 @@ def span_label(result: SearchResult, tr: Catalogue = ENGLISH) -> str:
 
 def filters_label(result: SearchResult, tr: Catalogue = ENGLISH) -> str:
     """' from June 2023 in Reuters': the date range and source the question set, or ''."""
-    found = getattr(result, "filters", None)  # GUARD(F)
+    found = result.filters
     if found is None:
         return ""
     parts = [tr.date_range(found.after, found.before, found.label)]
@@ -222,7 +223,7 @@ def filters_label(result: SearchResult, tr: Catalogue = ENGLISH) -> str:
 
 def newest_first_offered(result: SearchResult) -> bool:
     """A "Newest first" button is worth showing: not yet by date, and the hits span days."""
-    found = getattr(result, "filters", None)  # GUARD(F)
+    found = result.filters
     if found is not None and found.by_date:
         return False
     return len({day for h in result.hits if (day := published_day(h.article.published))}) > 1
@@ -231,9 +232,8 @@ def newest_first_offered(result: SearchResult) -> bool:
 def index_note(result: SearchResult, tr: Catalogue = ENGLISH) -> str | None:
     """`result.message` in the reader's language: the index's constants by table, and its "No
     article from June 2023 matches (…)" composed again from the filters; English as written."""
-    found = getattr(result, "filters", None)  # GUARD(F)
+    found = result.filters
     if tr.lang != DEFAULT and found is not None and found.restricts and not result.hits and result.message:
-        from index.news import no_match_message    # GUARD(F): moves to the top once F is merged
         undated = result.undated_left_out
         if result.message == no_match_message(found, undated):
             left_out = tr("index_undated_left_out", count=undated) if undated else ""

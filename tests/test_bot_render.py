@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot.i18n import Catalogue
+from index import filters as NEWS
 from index.hits import ArticleRef, Hit, SearchResult
 
 from tests.fakebotapi import parse_telegram_html
@@ -169,8 +170,6 @@ def test_a_typo_corrected_search_says_what_was_searched() -> None:
 
 
 # ----- issue 13: who, what, where from, when ------------------------------------------------------
-def news():  # GUARD(F): until helper F's news core is merged
-    return pytest.importorskip("index.filters", reason="helper F's news core (index.filters) is not merged yet")
 
 
 def news_hit(text: str = "He said mediation was not needed.", speaker: str | None = "Sergei Lavrov",
@@ -183,7 +182,6 @@ def news_hit(text: str = "He said mediation was not needed.", speaker: str | Non
 
 
 def test_source_line_is_speaker_title_source_date() -> None:
-    NEWS = news()
     [message] = render.answer_html(result([news_hit()], "what did Lavrov say"))
     assert '— Sergei Lavrov · <a href="https://reuters.example/a">Lavrov rejects mediation</a> · Reuters · 26 Aug 2020' \
         in message
@@ -194,7 +192,6 @@ def test_source_line_is_speaker_title_source_date() -> None:
 
 
 def test_an_untitled_article_is_shown_under_its_first_words() -> None:
-    NEWS = news()
     opening = "Russian Foreign Minister Sergei Lavrov said on Wednesday there was no need for outside mediation."
     hit = news_hit(title="", opening=opening)
     line = visible(render.answer_html(result([hit]))[0]).splitlines()[-1]
@@ -206,7 +203,6 @@ def test_an_untitled_article_is_shown_under_its_first_words() -> None:
 
 
 def test_header_names_the_date_range_and_source_and_the_index_note() -> None:
-    NEWS = news()
     from datetime import date
     from index.dates import DateRange
     from index.query import NOTE_PHRASE_FALLBACK
@@ -220,7 +216,6 @@ def test_header_names_the_date_range_and_source_and_the_index_note() -> None:
 
 
 def test_newest_first_is_offered_when_hits_span_days_and_not_by_date() -> None:
-    NEWS = news()
     two_days = (news_hit(published="2020-08-26", sid=1), news_hit(published="2020-08-27T10:00:00Z", sid=2, rank=2))
     one_day = (news_hit(published="2020-08-26T08:00:00Z", sid=1), news_hit(published="2020-08-26", sid=2, rank=2))
     assert render.newest_first_offered(SearchResult("q", two_days, 2))
@@ -230,7 +225,6 @@ def test_newest_first_is_offered_when_hits_span_days_and_not_by_date() -> None:
 
 
 def test_no_article_in_a_range_is_said_in_the_readers_language() -> None:
-    NEWS = news()
     from datetime import date
     from index.dates import DateRange
     from index.news import no_match_message
