@@ -80,7 +80,7 @@ from bench import corpus_gen  # noqa: E402
 from bench.machine import cpu_model  # noqa: E402
 from tests.botprocess import BotProcess  # noqa: E402
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
-from bot.replies import FAILED, LOADING, SOMETHING_WRONG  # noqa: E402
+from bot.i18n import ENGLISH  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 CHATS = 50
@@ -97,7 +97,7 @@ The {NEW_WORD} glowed over the harbour of Xeltravia all night long.
 Fishermen said nobody had seen such a light before.
 """
 NEW_MARK = "glowed over the harbour of Xeltravia"
-ERROR_PREFIXES = (SOMETHING_WRONG[:30], LOADING[:30], FAILED.split("(")[0].strip())
+ERROR_PREFIXES = (ENGLISH("something_wrong")[:30], ENGLISH("loading")[:30], ENGLISH("failed").split("(")[0].strip())
 GOALS = {"answered_per_s": 200.0, "p95_ms": 50.0, "reindex_p95_ms": 100.0}
 
 

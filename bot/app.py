@@ -17,12 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from telegram import (
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeDefault,
-    LinkPreviewOptions,
-)
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -40,7 +35,7 @@ from index.service import IndexService, stop_children
 from . import admin, buttons, errors, handlers
 from .config import Settings
 from .handlers import AddressedToBot, ViaThisBot
-from .menus import GROUP_COMMANDS, PRIVATE_COMMANDS, set_admin_commands
+from .menus import set_admin_commands, set_menus
 from .retry import RetryingRateLimiter
 from .state import BotState
 from .webhook import serve_webhook
@@ -123,9 +118,7 @@ async def post_init(application: Application) -> None:
     if not state.settings.webhook_url:   # (webhook mode: bot.webhook's own handler stops them)
         stop_children_on_signals()
     try:
-        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeDefault())
-        await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-        await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        await set_menus(bot)
     except TelegramError as exc:
         log.warning("Could not set the command menu: %s", exc)
     await set_admin_commands(bot, sorted(state.settings.admin_ids))

@@ -20,26 +20,28 @@ from index.service import NotReady
 
 from . import render
 from .button_store import Callback, decode
-from .replies import FAILED_SHORT, LOADING, LOADING_NOTICE, MAX_PAGE, NOTICE_AFTER, send_html, send_page
+from .i18n import Catalogue, for_user
+from .replies import MAX_PAGE, NOTICE_AFTER, send_html, send_page
 from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
-TOO_OLD = "This answer is too old for its buttons; please ask again."
-
 
 class Press:
     """A button press, answered at most once: a press that waited for the index was already told
-    LOADING_NOTICE, and a second answer would be refused by Telegram."""
+    "loading_notice", and a second answer would be refused by Telegram. Replies are in the
+    presser's language (`tr`)."""
 
     def __init__(self, query: CallbackQuery) -> None:
         self.query = query
         self.answered = False
+        self.tr: Catalogue = for_user(query.from_user)
 
-    async def answer(self, text: str | None = None) -> None:
+    async def answer(self, key: str | None = None) -> None:
+        """The toast: a catalogue key (None: just stop the button's spinner)."""
         if not self.answered:
             self.answered = True
-            await self.query.answer(text)
+            await self.query.answer(self.tr(key) if key else None)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,15 +52,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = decode(query.data)
     if data is None:
         log.info("Unknown callback data %r from %s", (query.data or "")[:64], query.from_user.id)
-        await press.answer("This button is not one of mine.")
+        await press.answer("not_mine")
         return
     message = query.message
     if state.queries.get(data.token) is None or not isinstance(message, Message):
-        await press.answer(TOO_OLD)
+        await press.answer("too_old")
         return
     await wait_for_index(press, state)
     if not state.service.ready:
-        await press.answer(FAILED_SHORT)
+        await press.answer("failed_short")
         return
     if data.action == "c":
         await show_context(press, state, data, message)
@@ -73,7 +75,7 @@ async def wait_for_index(press: Press, state: BotState) -> None:
     waiter = asyncio.ensure_future(state.gate.wait())
     done, _ = await asyncio.wait({waiter}, timeout=NOTICE_AFTER)
     if not done:
-        await press.answer(LOADING_NOTICE)
+        await press.answer("loading_notice")
         await waiter
 
 
@@ -83,7 +85,7 @@ async def show_page(press: Press, state: BotState, data: Callback, message: Mess
     store = state.queries
     asked = store.claim(data.token, "sent", data.page) if data.page <= MAX_PAGE else None
     if asked is None:                   # claimed before awaiting: a double tap sends once
-        await press.answer("No more results." if data.page > MAX_PAGE else "Already shown.")
+        await press.answer("index_no_more" if data.page > MAX_PAGE else "already_shown")
         await drop_button(message, state, data.token, pressed)
         return
     try:
@@ -93,14 +95,14 @@ async def show_page(press: Press, state: BotState, data: Callback, message: Mess
             result = await asyncio.to_thread(state.service.page, asked.query, data.page, asked.page_size)
     except NotReady:
         store.release(data.token, "sent", data.page)
-        await press.answer(LOADING)
+        await press.answer("loading")
         return
     if not result.hits and data.action == "m":
-        await press.answer("No more results.")
+        await press.answer("index_no_more")
         await drop_button(message, state, data.token, pressed)
         return
     await press.answer()
-    await send_page(message, state, result, asked.query, data.page, data.token)
+    await send_page(message, state, result, asked.query, data.page, data.token, tr=press.tr)
     await drop_button(message, state, data.token, pressed)
 
 
@@ -111,11 +113,11 @@ async def show_context(press: Press, state: BotState, data: Callback, message: M
     known = store.get(data.token)
     was_shown = known.pages.get(data.page) if known is not None else None
     if not was_shown:
-        await press.answer(TOO_OLD)
+        await press.answer("too_old")
         return
     asked = store.claim(data.token, "context_shown", data.page)
     if asked is None:
-        await press.answer("The context is already shown.")
+        await press.answer("context_already_shown")
         await drop_button(message, state, data.token, pressed)
         return
     try:
@@ -123,14 +125,14 @@ async def show_context(press: Press, state: BotState, data: Callback, message: M
                                         was_shown)
     except NotReady:
         store.release(data.token, "context_shown", data.page)
-        await press.answer(LOADING)
+        await press.answer("loading")
         return
     if items is None:
-        await press.answer("The articles changed since this answer; please ask again.")
+        await press.answer("articles_changed")
         await drop_button(message, state, data.token, pressed)
         return
     await press.answer()
-    await send_html(message, render.context_html(items), None)
+    await send_html(message, render.context_html(items, tr=press.tr), None)
     await drop_button(message, state, data.token, pressed)
 
 

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from . import render
 from .handlers import tell_admins
 from .logs import redact, secrets_of
-from .replies import SOMETHING_WRONG
+from .i18n import for_user
 from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,14 @@ def report_html(state: BotState, update: object, error: BaseException) -> str:
 
 
 async def apologise(update: Update) -> None:
-    """A polite word to whoever was waiting for an answer; nothing about the error itself."""
+    """A polite word, in their language, to whoever was waiting for an answer; nothing about
+    the error itself. (The admins' report stays English: it goes to every admin at once.)"""
+    tr = for_user(update.effective_user)
     with contextlib.suppress(Exception):
         if update.callback_query is not None:
-            await update.callback_query.answer("Sorry, something went wrong.")
+            await update.callback_query.answer(tr("sorry_short"))
         elif update.inline_query is not None:
             await update.inline_query.answer([], cache_time=0)
         elif update.message is not None or (
                 update.channel_post is not None and (update.channel_post.text or "").startswith("/ask")):
-            await update.effective_message.reply_html(SOMETHING_WRONG)
+            await update.effective_message.reply_html(render.escape_text(tr("something_wrong")))

@@ -30,12 +30,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, filters
 
+from index.hits import SearchResult
 from index.service import IndexService, IngestError
 
 from . import render
+from .button_store import Asked
+from .i18n import Catalogue, for_user
 from .menus import set_admin_commands
-from .replies import (FAILED_SHORT, LOADING_NOTICE, USAGE, not_ready_text, send_html, send_page,
-                      suggestion_keyboard, typing_while, wait_for_index)
+from .replies import MAX_PAGE, not_ready_text, send_html, send_page, suggestion_keyboard, typing_while, wait_for_index
 from .state import BotState, bot_state
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 10
 INLINE_WAIT = 5.0           # seconds an inline query waits for a loading index
+HELP_SECTIONS = ("help_search_html", "help_dates_html", "help_order_html", "help_sources_html", "help_buttons_html")
 
 # ----- filters that need to know who "we" are ------------------------------------------------
 class AddressedToBot(filters.MessageFilter):
@@ -77,27 +80,28 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     message = update.effective_message
     if message is None:
         return
+    tr = for_user(update.effective_user)
     question = " ".join(question.split())
     if not question:
-        await message.reply_html(USAGE)
+        await message.reply_html(tr("usage_html"))
         return
-    if await too_fast(update, state):
+    if await too_fast(update, state, tr):
         return
     if state.settings.debug_fail_on and question == state.settings.debug_fail_on:
         raise RuntimeError("injected failure (DEBUG_FAIL_ON)")      # tests reach the error handler
-    notice = await wait_for_index(message, state.gate)
+    notice = await wait_for_index(message, state.gate, tr=tr)
     if not state.service.ready:
-        await send_html(message, [not_ready_text(state.service)], None, notice)
+        await send_html(message, [not_ready_text(state.service, tr)], None, notice)
         return
     started = time.perf_counter()
     async with typing_while(message):
         result = await asyncio.to_thread(state.service.search, question, state.settings.results_per_page)
     log.info("Answered in a %s chat: %d of %d hits in %.0f ms", message.chat.type, len(result.hits),
              result.total, (time.perf_counter() - started) * 1000)
-    await send_page(message, state, result, question, notice=notice)
+    await send_page(message, state, result, question, notice=notice, tr=tr)
 
 
-async def too_fast(update: Update, state: BotState) -> bool:
+async def too_fast(update: Update, state: BotState, tr: Catalogue) -> bool:
     """True when the sender is over QUESTIONS_PER_MINUTE (told once per streak, then silent)."""
     sender = update.effective_sender
     allowed, wait, tell = state.limiter.check(sender.id if sender else None)
@@ -106,30 +110,34 @@ async def too_fast(update: Update, state: BotState) -> bool:
     log.info("Rate limit: %s asked more than %d questions a minute", sender.id if sender else "?",
              state.settings.questions_per_minute)
     if tell:
-        await update.effective_message.reply_html(f"You are asking faster than I can keep up with. "
-                                                  f"Please wait {wait} s and ask again.")
+        await update.effective_message.reply_html(render.escape_text(tr("too_fast", wait=wait)))
     return True
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: welcome, with an example question that works on this corpus."""
+    """/start: welcome, with an example question that works on this corpus; /start TOKEN (the
+    inline mode's "Full answer in a private chat") answers the question stored under TOKEN."""
     state = bot_state(context)
+    asked = state.queries.get(context.args[0]) if context.args else None
+    if asked is not None:
+        await answer(update, context, asked.query)
+        return
+    tr = for_user(update.effective_user)
     example = await asyncio.to_thread(example_question, state.service)
-    lines = ["Hi! I answer questions about a collection of news articles by quoting, word for word, "
-             "the sentences that answer them, best first.", ""]
+    lines = [render.escape_text(tr("start_intro")), ""]
     markup = None
     if example:
-        lines += ["Just send me a question, for example:", f"<code>{render.escape_text(example)}</code>"]
-        markup = suggestion_keyboard(state, example, label="Try: {}")
+        lines += [render.escape_text(tr("start_example")), f"<code>{render.escape_text(example)}</code>"]
+        markup = suggestion_keyboard(state, example, tr, key="button_try")
     elif not state.service.ready:
-        lines.append(not_ready_text(state.service))
+        lines.append(not_ready_text(state.service, tr))
     else:
-        lines.append("Just send me a question.")
-    lines += ["", "/help explains phrases, exclusions, the buttons and inline use."]
+        lines.append(render.escape_text(tr("start_plain")))
+    lines += ["", render.escape_text(tr("start_help"))]
     await update.effective_message.reply_html("\n".join(lines), reply_markup=markup)
     user = update.effective_user
     if user is not None and state.settings.is_admin(user.id):
-        await set_admin_commands(context.bot, [user.id])     # now that this admin has started the bot
+        await set_admin_commands(context.bot, [user.id], tr)     # now that this admin has started the bot
 
 
 def example_question(service: IndexService) -> str | None:
@@ -143,34 +151,16 @@ def example_question(service: IndexService) -> str | None:
         return None
 
 
-def help_text(is_admin: bool, username: str, private: bool) -> str:
-    lines = [
-        "<b>Asking</b>",
-        ("Send me any question, or <code>/ask QUESTION</code>." if private else
-         f"Use <code>/ask QUESTION</code>, mention me (@{render.escape_text(username)} QUESTION) "
-         "or reply to one of my messages."),
-        "I answer with the sentences from the articles that best match, quoted verbatim, "
-        "with the matched words in bold and the article each comes from.",
-        "",
-        "<b>Searching</b>",
-        '<code>"exact phrase"</code>: only sentences with these words in this order',
-        "<code>-word</code>: leave out sentences containing this word",
-        "",
-        "<b>Buttons</b>",
-        "<i>More</i> shows the next results; <i>Context</i> shows the sentences around each quote.",
-        "",
-        "<b>In any chat</b>",
-        f"Type <code>@{render.escape_text(username)} question</code> and pick a quote to send it there.",
-    ]
+def help_text(is_admin: bool, username: str, private: bool, tr: Catalogue) -> str:
+    """/help in the reader's language: asking, searching, dates, order, sources, buttons, inline."""
+    name = render.escape_text(username)
+    asking = tr("help_asking_private_html") if private else tr("help_asking_group_html", username=name)
+    blocks = [tr("help_asking_title_html") + "\n" + asking + "\n" + tr("help_answer_html")]
+    blocks += [tr(key) for key in HELP_SECTIONS]
+    blocks.append(tr("help_inline_html", username=name))
     if is_admin:
-        lines += [
-            "",
-            "<b>Admin</b>",
-            "/reindex: rebuild the index from the corpus folder (questions keep being answered meanwhile)",
-            "/stats: articles, sentences, terms, index age, questions answered",
-            "Send me a .txt, .md or .jsonl file (at most 20 MB) in this chat to add its articles.",
-        ]
-    return "\n".join(lines)
+        blocks.append(tr("help_admin_html"))
+    return "\n\n".join(blocks)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -180,7 +170,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     private = chat is not None and chat.type == Chat.PRIVATE
     text = help_text(private and state.settings.is_admin(user.id if user else None),
-                     context.bot.username, private)
+                     context.bot.username, private, for_user(user))
     await update.effective_message.reply_html(text)
 
 
@@ -202,14 +192,17 @@ async def group_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An unknown /command in a private chat."""
-    await update.effective_message.reply_html("I don't know that command. Send me a question, or /help.")
+    tr = for_user(update.effective_user)
+    await update.effective_message.reply_html(render.escape_text(tr("unknown_command")))
 
 
 # ----- inline mode ----------------------------------------------------------------------------
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """@ThisBot question: up to 10 quotes to pick from; an empty query gets none."""
+    """@ThisBot question: 10 quotes a page (Telegram asks for the next with `offset`), and a
+    button above them that opens the whole answer in a private chat (/start TOKEN)."""
     query = update.inline_query
     state = bot_state(context)
+    tr = for_user(query.from_user)
     question = " ".join(query.query.split())
     if not question:
         await query.answer([], cache_time=INLINE_CACHE_SECONDS)
@@ -217,23 +210,39 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     with contextlib.suppress(TimeoutError):          # Telegram drops an inline answer after ~10 s
         await asyncio.wait_for(state.gate.wait(), INLINE_WAIT)
     if not state.service.ready:
-        text = LOADING_NOTICE if state.service.phase == "loading" else FAILED_SHORT
-        await query.answer([], cache_time=0,
-                           button=InlineQueryResultsButton(render.shorten(text, 64), start_parameter="loading"))
+        key = "loading_notice" if state.service.phase == "loading" else "failed_short"
+        await query.answer([], cache_time=0, button=InlineQueryResultsButton(
+            render.shorten(tr(key), 64), start_parameter="loading"))
         return
-    result = await asyncio.to_thread(state.service.search, question, INLINE_RESULTS)
+    offset = inline_offset(query.offset)
+    result = await asyncio.to_thread(state.service.page, question, offset // INLINE_RESULTS, INLINE_RESULTS)
+    token = state.queries.put(Asked(question, state.settings.results_per_page)) if result.hits else None
+    more = result.has_more and offset // INLINE_RESULTS < MAX_PAGE
+    next_offset = str(offset + INLINE_RESULTS) if more else None      # None: no more pages
+    await query.answer(inline_results(result, tr), cache_time=INLINE_CACHE_SECONDS, next_offset=next_offset,
+                       button=InlineQueryResultsButton(tr("inline_full_answer"), start_parameter=token)
+                       if token else None)
+
+
+def inline_offset(offset: str | None) -> int:
+    """The `offset` Telegram sends back (ours: "10", "20"…); anything else starts at the first page."""
+    value = int(offset) if offset and offset.isdigit() and len(offset) < 8 else 0
+    return value - value % INLINE_RESULTS
+
+
+def inline_results(result: SearchResult, tr: Catalogue) -> list[InlineQueryResultArticle]:
+    """One pickable quote per hit: the sentence as title, who/where/when under it."""
     no_preview = LinkPreviewOptions(is_disabled=True)
-    results = [
+    return [
         InlineQueryResultArticle(
             id=f"{hit.sentence_id}",
             title=render.shorten(hit.text, 120),
-            description=render.inline_description(hit),
+            description=render.inline_description(hit, tr),
             input_message_content=InputTextMessageContent(
-                render.inline_html(hit), parse_mode=ParseMode.HTML, link_preview_options=no_preview),
+                render.inline_html(hit, tr=tr), parse_mode=ParseMode.HTML, link_preview_options=no_preview),
         )
         for hit in result.hits[:INLINE_RESULTS]
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS)
 
 
 # ----- channels -------------------------------------------------------------------------------

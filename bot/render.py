@@ -18,13 +18,20 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from string import Formatter
 
 from index.hits import ArticleRef, Hit, SearchResult
+from index.news import no_match_message
+
+from .i18n import DEFAULT, ENGLISH, Catalogue
 
 MAX_MESSAGE = 4096        # visible characters per message (Telegram's limit)
 MAX_TITLE = 200           # article titles longer than this are shortened in the source line
 MAX_QUERY_ECHO = 200      # the question as repeated in a reply header
 ELLIPSIS = "…"
+OPENING_CHARS = 60        # an untitled article is shown under this many characters of its first words
+SEPARATOR = " · "         # between the parts of the source line
 
 
 # ----- fragments ---------------------------------------------------------------------------
@@ -124,12 +131,23 @@ def shorten(value: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def display_date(published: str | None) -> str | None:
-    """An ISO date or datetime shown as its date part; anything else as given."""
-    if not published:
+def published_day(published: str | None) -> date | None:
+    """The day of an ISO 8601 date or datetime (what `ArticleRef.published` holds), else None."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(?=$|[T ])", (published or "").strip())
+    if not match:
         return None
-    match = re.match(r"\d{4}-\d{2}-\d{2}(?=$|[T ])", published.strip())
-    return match.group(0) if match else published.strip()
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def display_date(published: str | None, tr: Catalogue = ENGLISH) -> str | None:
+    """"26 Aug 2020" (in the reader's language) for an ISO date; anything else as given."""
+    if not published or not published.strip():
+        return None
+    day = published_day(published)
+    return tr.day(day) if day else published.strip()
 
 
 def safe_url(url: str | None) -> str | None:
@@ -139,26 +157,43 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def source(article: ArticleRef, limit: int = MAX_MESSAGE) -> Fragment:
-    """'— Title (Source), 2020-08-19', the title linked when the article has a URL.
-
-    The title gets at most a quarter of the message limit, so the quote always has room.
-    """
-    title = text(shorten(article.title or article.id or "untitled", min(MAX_TITLE, max(10, limit // 4))))
-    url = safe_url(article.url)
-    parts = [text("— "), tag("a", title, href=url) if url else title]
-    if article.source and article.source.strip() and article.source.strip() != (article.title or "").strip():
-        parts.append(text(f" ({shorten(article.source.strip(), 60)})"))
-    date = display_date(article.published)
-    if date:
-        parts.append(text(f", {shorten(date, 40)}"))
-    return join(parts)
+def display_title(article: ArticleRef, tr: Catalogue = ENGLISH) -> str:
+    """The title; an untitled article is shown under its first words (display only: the index
+    keeps its title empty, so the ranking never matches words of a made-up title)."""
+    if article.title and article.title.strip():
+        return article.title.strip()
+    opening = " ".join((article.opening or "").split())
+    return shorten(opening, OPENING_CHARS) if opening else article.id or tr("untitled")
 
 
-def hit_block(hit: Hit, limit: int = MAX_MESSAGE, ranked: bool = True) -> Fragment:
+def source_parts(hit: Hit, tr: Catalogue = ENGLISH) -> tuple[str | None, str, str | None, str | None]:
+    """(speaker, title, source, date) of the source line, each None when the index has none;
+    the source is left out when it only repeats the title."""
+    article = hit.article
+    title = display_title(article, tr)
+    src = (article.source or "").strip() or None
+    if src == title:
+        src = None
+    return hit.speaker, title, src, display_date(article.published, tr)
+
+
+def source(hit: Hit, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLISH) -> Fragment:
+    """'— Sergei Lavrov · Title · Reuters · 26 Aug 2020', the title linked when the article has
+    a URL; parts the index does not know are left out. The title gets at most a quarter of the
+    message limit, so the quote always has room."""
+    speaker, title, src, day = source_parts(hit, tr)
+    shown = text(shorten(title, min(MAX_TITLE, max(10, limit // 4))))
+    url = safe_url(hit.article.url)
+    parts = [text(shorten(speaker, 80))] if speaker else []
+    parts.append(tag("a", shown, href=url) if url else shown)
+    parts += [text(shorten(value, cap)) for value, cap in ((src, 60), (day, 40)) if value]
+    return text("— ") + join(parts, text(SEPARATOR))
+
+
+def hit_block(hit: Hit, limit: int = MAX_MESSAGE, ranked: bool = True, tr: Catalogue = ENGLISH) -> Fragment:
     """Rank, the quoted sentence (matched words bold) and its source; shortened to fit `limit`."""
     head = tag("b", text(f"{hit.rank}.")) + NEWLINE if ranked else EMPTY
-    tail = NEWLINE + source(hit.article, limit)
+    tail = NEWLINE + source(hit, limit, tr)
     sentence, spans = hit.text, hit.highlights
     room = limit - head.visible - tail.visible
     if u16len(sentence) > room:
@@ -167,19 +202,68 @@ def hit_block(hit: Hit, limit: int = MAX_MESSAGE, ranked: bool = True) -> Fragme
     return head + tag("blockquote", highlighted(sentence, spans)) + tail
 
 
-def span_label(result: SearchResult) -> str:
+def span_label(result: SearchResult, tr: Catalogue = ENGLISH) -> str:
     """'1–5 of 12' (or '6 of 6' for a single hit)."""
     first, last = result.offset + 1, result.offset + len(result.hits)
-    return (f"{first}" if first == last else f"{first}–{last}") + f" of {result.total}"
+    if first == last:
+        return tr("span_one", first=first, total=result.total)
+    return tr("span_range", first=first, last=last, total=result.total)
 
 
-def header(result: SearchResult, limit: int = MAX_MESSAGE) -> Fragment:
+def filters_label(result: SearchResult, tr: Catalogue = ENGLISH) -> str:
+    """' from June 2023 in Reuters': the date range and source the question set, or ''."""
+    found = result.filters
+    if found is None:
+        return ""
+    parts = [tr.date_range(found.after, found.before, found.label)]
+    if found.source:
+        parts.append(tr("source_in", source=found.source))
+    return "".join(f" {part}" for part in parts if part)
+
+
+def newest_first_offered(result: SearchResult) -> bool:
+    """A "Newest first" button is worth showing: not yet by date, and the hits span days."""
+    found = result.filters
+    if found is not None and found.by_date:
+        return False
+    return len({day for h in result.hits if (day := published_day(h.article.published))}) > 1
+
+
+def index_note(result: SearchResult, tr: Catalogue = ENGLISH) -> str | None:
+    """`result.message` in the reader's language: the index's constants by table, and its "No
+    article from June 2023 matches (…)" composed again from the filters; English as written."""
+    found = result.filters
+    if tr.lang != DEFAULT and found is not None and found.restricts and not result.hits and result.message:
+        undated = result.undated_left_out
+        if result.message == no_match_message(found, undated):
+            left_out = tr("index_undated_left_out", count=undated) if undated else ""
+            return tr("index_no_article", scope=filters_label(result, tr), left_out=left_out)
+    return tr.index_message(result.message)
+
+
+def filled(template: str, **fragments: Fragment) -> Fragment:
+    """A catalogue template with `{name}` places filled by fragments (the rest escaped as text)."""
+    parts = []
+    for literal, name, _, _ in Formatter().parse(template):
+        if literal:
+            parts.append(text(literal))
+        if name is not None:
+            parts.append(fragments[name])
+    return join(parts)
+
+
+def header(result: SearchResult, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLISH) -> Fragment:
+    """'1–3 of 6 from June 2023 for <i>question</i> (searched as …): note', the note being
+    the index's message (the phrase fallback) in the reader's language."""
     question = shorten(" ".join(result.query.split()), min(MAX_QUERY_ECHO, limit // 4))
-    head = text(f"{span_label(result)} for ") + tag("i", text(question))
+    head = filled(tr("header"),
+                  span=text(span_label(result, tr)), filters=text(filters_label(result, tr)),
+                  question=tag("i", text(question)))
     if result.suggestion:  # unknown words were matched to close ones: say what was searched
         searched = shorten(result.suggestion, min(MAX_QUERY_ECHO, limit // 4))
-        head = head + text(" (searched as ") + tag("i", text(searched)) + text(")")
-    return head + text(":")
+        head = head + filled(tr("header_searched_as"), searched=tag("i", text(searched)))
+    note = index_note(result, tr)
+    return head + text(":" + (f" {shorten(note, limit // 4)}" if note else ""))
 
 
 def pack(blocks: Sequence[Fragment], limit: int = MAX_MESSAGE, sep: Fragment = Fragment("\n\n", 2)) -> list[str]:
@@ -201,40 +285,45 @@ def pack(blocks: Sequence[Fragment], limit: int = MAX_MESSAGE, sep: Fragment = F
 
 
 # ----- whole messages -------------------------------------------------------------------------
-def answer_html(result: SearchResult, limit: int = MAX_MESSAGE) -> list[str]:
+def answer_html(result: SearchResult, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLISH) -> list[str]:
     """One page of hits as HTML messages, each at most `limit` visible characters."""
     if not result.hits:
-        return [no_hits_html(result)]
-    blocks = [header(result, limit)] + [hit_block(h, limit) for h in result.hits]
+        return [no_hits_html(result, tr=tr)]
+    blocks = [header(result, limit, tr)] + [hit_block(h, limit, tr=tr) for h in result.hits]
     return pack(blocks, limit)
 
 
-def no_hits_html(result: SearchResult, suggestion: str | None = None) -> str:
-    reason = result.message or "No sentence matches the question."
-    parts = [text("Nothing found for "), tag("i", text(shorten(" ".join(result.query.split()), MAX_QUERY_ECHO))),
-             text(f". {reason}")]
+def no_hits_html(result: SearchResult, suggestion: str | None = None, tr: Catalogue = ENGLISH) -> str:
+    """Why nothing was found (the index's reason, translated when it is one of its constants)."""
+    reason = index_note(result, tr) or tr("index_no_match")
+    question = tag("i", text(shorten(" ".join(result.query.split()), MAX_QUERY_ECHO)))
+    out = filled(tr("nothing_found"), question=question, reason=text(reason))
     if suggestion:
-        parts += [text("\nDid you mean "), tag("i", text(shorten(suggestion, MAX_QUERY_ECHO))), text("?")]
-    return join(parts).html
+        out = out + NEWLINE + filled(tr("did_you_mean_line"),
+                                     suggestion=tag("i", text(shorten(suggestion, MAX_QUERY_ECHO))))
+    return out.html
 
 
-def context_html(items: Sequence[tuple[Hit, Sequence[tuple[int, str]]]], limit: int = MAX_MESSAGE) -> list[str]:
+def context_html(items: Sequence[tuple[Hit, Sequence[tuple[int, str]]]], limit: int = MAX_MESSAGE,
+                 tr: Catalogue = ENGLISH) -> list[str]:
     """Each hit among its neighbouring sentences (the hit in bold), split under `limit`."""
-    blocks = [context_block(hit, around, limit) for hit, around in items]
-    return pack(blocks, limit) if blocks else ["No context to show."]
+    blocks = [context_block(hit, around, limit, tr) for hit, around in items]
+    return pack(blocks, limit) if blocks else [escape_text(tr("no_context"))]
 
 
-def context_block(hit: Hit, around: Sequence[tuple[int, str]], limit: int = MAX_MESSAGE) -> Fragment:
-    """Neighbours dropped from the far ends, then the hit shortened, until the block fits."""
+def context_block(hit: Hit, around: Sequence[tuple[int, str]], limit: int = MAX_MESSAGE,
+                  tr: Catalogue = ENGLISH) -> Fragment:
+    """Neighbours dropped from the far ends, then the hit shortened, until the block fits. The
+    neighbours are in an expandable blockquote (Bot API 7.4): a long paragraph stays folded."""
     around = list(around) or [(hit.sentence_id, hit.text)]
     if all(sid != hit.sentence_id for sid, _ in around):
         around = [(hit.sentence_id, hit.text)]
-    head = tag("b", text(f"{hit.rank}.")) + text(" in context:") + NEWLINE
-    tail = NEWLINE + source(hit.article, limit)
+    head = tag("b", text(f"{hit.rank}.")) + text(tr("in_context")) + NEWLINE
+    tail = NEWLINE + source(hit, limit, tr)
 
     def build(items: list[tuple[int, str]], own: str) -> Fragment:
         parts = [tag("b", text(own)) if sid == hit.sentence_id else text(t) for sid, t in items]
-        return head + tag("blockquote", join(parts, text(" "))) + tail
+        return head + expandable(join(parts, text(" "))) + tail
 
     block = build(around, hit.text)
     while block.visible > limit and len(around) > 1:
@@ -246,50 +335,66 @@ def context_block(hit: Hit, around: Sequence[tuple[int, str]], limit: int = MAX_
     return block
 
 
-def inline_html(hit: Hit, limit: int = MAX_MESSAGE) -> str:
+def expandable(inner: Fragment) -> Fragment:
+    """<blockquote expandable> (a bare attribute, as Telegram writes it)."""
+    return Fragment(f"<blockquote expandable>{inner.html}</blockquote>", inner.visible)
+
+
+def inline_html(hit: Hit, limit: int = MAX_MESSAGE, tr: Catalogue = ENGLISH) -> str:
     """What an inline result sends: the quote and its source, without the rank."""
-    return hit_block(hit, limit, ranked=False).html
+    return hit_block(hit, limit, ranked=False, tr=tr).html
 
 
-def inline_description(hit: Hit) -> str:
-    date = display_date(hit.article.published)
-    title = shorten(hit.article.title or hit.article.id, 120)
-    return f"{title}, {date}" if date else title
+def inline_description(hit: Hit, tr: Catalogue = ENGLISH) -> str:
+    """The line under an inline result's title: who, where from, when."""
+    speaker, title, src, day = source_parts(hit, tr)
+    return shorten(SEPARATOR.join(p for p in (speaker, title, src, day) if p), 120)
 
 
 # ----- plain text (the console chat) ---------------------------------------------------------
 Marker = Callable[[str], str]
 
 
-def plain_hit(hit: Hit, bold: Marker = lambda s: s) -> str:
+def plain_source(hit: Hit, tr: Catalogue = ENGLISH) -> str:
+    """The source line in plain text, the link after the title in <>."""
+    speaker, title, src, day = source_parts(hit, tr)
+    url = safe_url(hit.article.url)
+    titled = f"{title} <{url}>" if url else title
+    return "— " + SEPARATOR.join(p for p in (speaker, titled, src, day) if p)
+
+
+def plain_hit(hit: Hit, bold: Marker = lambda s: s, tr: Catalogue = ENGLISH) -> str:
     sentence, pos, parts = hit.text, 0, []
     for start, end in clean_spans(hit.highlights, len(sentence)):
         parts += [sentence[pos:start], bold(sentence[start:end])]
         pos = end
     parts.append(sentence[pos:])
-    src = hit.article.title or hit.article.id
-    if hit.article.source and hit.article.source != hit.article.title:
-        src += f" ({hit.article.source})"
-    date = display_date(hit.article.published)
-    url = safe_url(hit.article.url)
-    line = f"   — {src}" + (f", {date}" if date else "") + (f" <{url}>" if url else "")
-    return f"{hit.rank}. “{''.join(parts)}”\n{line}"
+    return f"{hit.rank}. {tr('quote_open')}{''.join(parts)}{tr('quote_close')}\n   {plain_source(hit, tr)}"
 
 
-def answer_plain(result: SearchResult, suggestion: str | None = None, bold: Marker = lambda s: s) -> str:
+def answer_plain(result: SearchResult, suggestion: str | None = None, bold: Marker = lambda s: s,
+                 tr: Catalogue = ENGLISH) -> str:
+    """The console's answer: what `answer_html` says, as plain text."""
+    def quoted(value: str) -> str:
+        return f"{tr('quote_open')}{value}{tr('quote_close')}"
+
     if not result.hits:
-        reason = result.message or "No sentence matches the question."
-        out = f"Nothing found for “{result.query}”. {reason}"
-        return out + (f"\nDid you mean “{suggestion}”?" if suggestion else "")
-    searched = f" (searched as “{result.suggestion}”)" if result.suggestion else ""
-    lines = [f"{span_label(result)} for “{result.query}”{searched}:", ""]
-    lines += [plain_hit(h, bold) + "\n" for h in result.hits]
+        reason = index_note(result, tr) or tr("index_no_match")
+        out = tr("nothing_found", question=quoted(result.query), reason=reason)
+        return out + ("\n" + tr("did_you_mean_line", suggestion=quoted(suggestion)) if suggestion else "")
+    head = tr("header", span=span_label(result, tr), filters=filters_label(result, tr), question=quoted(result.query))
+    if result.suggestion:
+        head += tr("header_searched_as", searched=quoted(result.suggestion))
+    note = index_note(result, tr)
+    lines = [head + ":" + (f" {note}" if note else ""), ""]
+    lines += [plain_hit(h, bold, tr) + "\n" for h in result.hits]
     return "\n".join(lines).rstrip()
 
 
-def context_plain(items: Sequence[tuple[Hit, Sequence[tuple[int, str]]]], bold: Marker = lambda s: s) -> str:
+def context_plain(items: Sequence[tuple[Hit, Sequence[tuple[int, str]]]], bold: Marker = lambda s: s,
+                  tr: Catalogue = ENGLISH) -> str:
     out = []
     for hit, around in items:
         body = " ".join(bold(t) if sid == hit.sentence_id else t for sid, t in around) or bold(hit.text)
-        out.append(f"{hit.rank}. in context:\n   {body}\n   — {hit.article.title or hit.article.id}")
-    return "\n\n".join(out) or "No context to show."
+        out.append(f"{hit.rank}.{tr('in_context')}\n   {body}\n   {plain_source(hit, tr)}")
+    return "\n\n".join(out) or tr("no_context")

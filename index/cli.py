@@ -170,7 +170,7 @@ def mark(hit: Hit, left: str = "[", right: str = "]") -> str:
 
 def source_line(hit: Hit) -> str:
     a = hit.article
-    parts = [a.title]
+    parts = [a.title] if a.title else []      # an untitled article: its path says where
     if a.published:
         parts.append(a.published)
     parts.append(a.url or a.path)

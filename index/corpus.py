@@ -304,7 +304,7 @@ def parse_text(text: str, rel: str) -> Article | Skipped:
             title, body_start = heading, after
     return Article(
         id=meta.get("id") or path_id(rel),
-        title=title or title_from_path(rel),
+        title=title or "",          # untitled: no words made up for the title field (the bot shows the opening)
         path=rel,
         text=text,
         body_start=body_start,
@@ -383,7 +383,7 @@ def _jsonl_line(line: str, rel: str, number: int) -> Iterator[Article | Skipped]
     fields = {k: record.get(k) for k in FRONT_MATTER_KEYS}
     yield Article(
         id=str(fields["id"]) if fields["id"] not in (None, "") else f"{path_id(rel)}#{number}",
-        title=str(fields["title"]) if fields["title"] else f"{title_from_path(rel)} #{number}",
+        title=str(fields["title"]) if fields["title"] else "",
         path=rel,
         text=body,
         url=_opt_str(fields["url"]),
@@ -411,11 +411,6 @@ def dated(article: Article) -> tuple[Article, str | None]:
 def path_id(rel: str) -> str:
     """A stable id from a corpus-relative path: the path without its extension."""
     return rel.rsplit(".", 1)[0]
-
-
-def title_from_path(rel: str) -> str:
-    stem = Path(rel).stem
-    return re.sub(r"[_\s]+", " ", stem).strip() or stem
 
 
 def text_hash(text: str) -> int:

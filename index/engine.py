@@ -39,6 +39,11 @@ from .texts import TextStore
 MAX_K = 50
 DEFAULT_PARAMS = RankingParams()
 Progress = Callable[[int, int], None]
+# why a page is empty (SearchResult.message; the bot translates these by value, bot.i18n)
+NO_WORDS = "None of the question's words occur in the articles."
+NO_MORE = "No more results."
+ALL_EXCLUDED = "Every matching sentence contains an excluded word."
+NO_MATCH = "No sentence matches the question."
 
 
 @dataclass
@@ -349,10 +354,9 @@ def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: M
 
 def _no_hits_message(any_terms: bool, ranked: Ranked, offset: int, excluded_all: bool) -> str:
     if not any_terms:
-        return "None of the question's words occur in the articles."
-    return ("No more results." if ranked.total and offset else
-            "Every matching sentence contains an excluded word." if excluded_all else
-            "No sentence matches the question.")  # a phrase no sentence has was searched as its words
+        return NO_WORDS
+    return (NO_MORE if ranked.total and offset else ALL_EXCLUDED if excluded_all else
+            NO_MATCH)  # a phrase no sentence has was searched as its words
 
 
 def _same_question(a: str, b: str) -> bool:

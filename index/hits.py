@@ -22,6 +22,7 @@ class ArticleRef:
     url: str | None = None
     published: str | None = None
     source: str | None = None
+    opening: str | None = None      # an untitled article's first words, for display only (no title is made up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class Hit:
             "text": self.text,
             "article": {
                 "id": self.article.id,
-                "title": self.article.title,
+                "title": self.article.title or None,     # null: the article has no title
                 "path": self.article.path,
                 "url": self.article.url,
                 "published": self.article.published,
@@ -64,7 +65,7 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "section": self.section,
             "context": {"before": self.before, "after": self.after},
-            "also_in": [asdict(ref) for ref in self.also_in],
+            "also_in": [{k: v for k, v in asdict(ref).items() if k != "opening"} for ref in self.also_in],
             "speaker": self.speaker,
         }
 

@@ -26,6 +26,8 @@ SENTENCE_TEXT = 'substr(a.text, s.start + 1, s."end" - s.start)'
 """The text of sentence row ``s`` of article row ``a``: the one place a sentence is cut from its article."""
 
 _SENTENCES = "FROM sentences s JOIN articles a ON a.id = s.article"
+# an untitled article's first words (ArticleRef.opening): the bot shows it under them
+OPENING = "CASE WHEN a.title = '' THEN substr(a.text, a.body_start + 1, 200) END"
 
 Row = tuple  # (id, article, paragraph, idx, start, end, section, text, speaker)
 
@@ -89,11 +91,11 @@ class TextStore:
         refs: dict[int, ArticleRef] = {}
         for r in self.db.execute(
                 f'SELECT s.id, s.article, s.paragraph, s.idx, s.start, s."end", s.section, {SENTENCE_TEXT}, '
-                f"a.ext_id, a.title, a.path, a.url, a.published, a.source, sp.name {_SENTENCES} "
+                f"a.ext_id, a.title, a.path, a.url, a.published, a.source, {OPENING}, sp.name {_SENTENCES} "
                 f"LEFT JOIN speakers sp ON sp.sentence = s.id WHERE s.id IN ({_marks(len(ids))})", ids):
-            rows[r[0]] = r[:8] + r[14:]
+            rows[r[0]] = r[:8] + r[15:]
             if r[0] in referenced and r[1] not in refs:
-                refs[r[1]] = ArticleRef(*r[8:14])
+                refs[r[1]] = ArticleRef(*r[8:15])
         return rows, refs
 
     def article_languages(self) -> list[str]:

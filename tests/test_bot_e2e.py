@@ -9,6 +9,8 @@ the ignored one would have been started by then.
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -335,7 +337,7 @@ def test_channel_posts_are_ingested_edits_replace_and_ask_is_answered(api: FakeB
     chat = 3010
     api.send_message("snorkwhistle prices", chat_id=chat, user_id=chat)
     call = said(api, chat, "<b>Snorkwhistle</b> <b>prices</b> fell")
-    assert "(Daily News)" in call["response"]["result"]["text"]
+    assert " · Daily News · " in call["response"]["result"]["text"]
 
     api.channel_post("Plumbanite prices fell in Minsk, the statistics office corrected on Tuesday.",
                      chat_id=CHANNEL, title="Daily News", edited_of=post)
@@ -367,3 +369,82 @@ def test_token_never_in_the_log(api: FakeBotAPI, bot: BotProcess) -> None:
     secret = api.token.split(":", 1)[1]
     assert bot.lines and secret not in bot.log
     assert "Error while handling" not in bot.log, bot.log
+
+
+# ----- languages, news-aware answers (issues 12 and 13, the bot's part) ----------------------------
+MINES = 12           # dated articles about one word: more than an inline page, over several days
+
+
+def mines_uploaded(api: FakeBotAPI) -> None:
+    """Admin uploads MINES dated articles about "zanzibarite" (every third without a title), once."""
+    if any("zanzibarite" in c["params"].get("text", "") for c in api.calls("sendMessage")):
+        return
+    lines = [json.dumps({"id": f"mine-{n}", "title": "" if n % 3 == 0 else f"Mine {n}",
+                         "published": f"2024-03-{n:02d}", "source": "Mining Weekly",
+                         "text": f"The zanzibarite mine number {n} reopened after a long winter of repairs."})
+             for n in range(1, MINES + 1)]
+    api.send_document("mines.jsonl", "\n".join(lines).encode(), chat_id=ADMIN, user_id=ADMIN)
+    said(api, ADMIN, f"Added {MINES} articles", timeout=60)
+
+
+def test_a_russian_user_gets_russian_replies_and_buttons(api: FakeBotAPI, bot: BotProcess) -> None:
+    chat = 3101
+    api.send_message(QUESTION, chat_id=chat, user_id=chat, language_code="ru")
+    first = said(api, chat, "1–5 из ")         # of 6 or more: uploads by earlier tests may add hits
+    assert "по запросу <i>what did Lavrov say about mediation</i>:" in first["params"]["text"]
+    assert {"Ещё ›", "Контекст"} <= set(buttons(first))
+    more = api.callback_query(first["response"]["result"], buttons(first)["Ещё ›"], user_id=chat)
+    api.wait_for(lambda p: p["chat_id"] == chat and re.match(r"6(–\d+)? из \d+ по запросу", p["text"]))
+    again = api.callback_query(first["response"]["result"], buttons(first)["Ещё ›"], user_id=chat)
+    assert callback_answer(api, more).get("text") is None
+    assert callback_answer(api, again)["text"] == "Уже показано."
+    api.send_message("/help", chat_id=chat, user_id=chat, language_code="ru-RU")
+    help_text = said(api, chat, "<b>Даты</b>")["params"]["text"]
+    assert "sort:date" in help_text and "source:" in help_text
+    api.send_message("/start", chat_id=chat, user_id=chat, language_code="ru")
+    start = said(api, chat, "Привет!")
+    assert [text for text in buttons(start) if text.startswith("Спросить: ")]
+    api.send_message("/nosuchcommand", chat_id=chat, user_id=chat, language_code="ru")
+    said(api, chat, "Такой команды я не знаю.")
+    qid = api.inline_query(QUESTION, user_id=chat, language_code="ru")["inline_query"]["id"]
+    inline = api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]
+    assert inline["button"]["text"] == "Полный ответ в личном чате"
+    # an English user in the same bot still gets English
+    api.send_message(QUESTION, chat_id=3102, user_id=3102, language_code="de")
+    said(api, 3102, " for <i>what did Lavrov say about mediation</i>:")
+
+
+def test_inline_pages_with_next_offset_and_opens_the_full_answer(api: FakeBotAPI, bot: BotProcess) -> None:
+    mines_uploaded(api)
+    user = 3103
+    qid = api.inline_query("zanzibarite mine", user_id=user)["inline_query"]["id"]
+    first = api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]
+    assert len(first["results"]) == 10 and first["next_offset"] == "10"
+    token = first["button"]["start_parameter"]
+    assert first["button"]["text"] == "Full answer in a private chat" and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token)
+    qid = api.inline_query("zanzibarite mine", user_id=user, offset="10")["inline_query"]["id"]
+    second = api.wait_for(lambda p: p["inline_query_id"] == qid, method="answerInlineQuery")["params"]
+    assert len(second["results"]) == MINES - 10 and not second.get("next_offset")
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    # an untitled article is signed with its first words, never with a file name
+    described = [r["description"] for r in first["results"] + second["results"]]
+    assert any(d.startswith("The zanzibarite mine number") for d in described)
+    assert all("mines" not in d and "Mining Weekly" in d and "Mar 2024" in d for d in described)
+    api.send_message(f"/start {token}", chat_id=user, user_id=user)
+    answer = said(api, user, f"1–5 of {MINES} for <i>zanzibarite mine</i>")
+    assert "More ›" in buttons(answer)
+
+
+def test_newest_first_button_asks_again_by_date(api: FakeBotAPI, bot: BotProcess) -> None:
+    mines_uploaded(api)
+    chat = 3104
+    api.send_message("zanzibarite mine reopened", chat_id=chat, user_id=chat)
+    answer = said(api, chat, "for <i>zanzibarite mine reopened</i>")
+    assert "Newest first" in buttons(answer)
+    press = api.callback_query(answer["response"]["result"], buttons(answer)["Newest first"], user_id=chat)
+    newest = said(api, chat, "zanzibarite mine reopened sort:date")
+    assert callback_answer(api, press).get("text") is None
+    assert "More ›" in buttons(newest) and "Newest first" not in buttons(newest)
+    visible, _ = parse_telegram_html(newest["params"]["text"])
+    days = [int(d) for d in re.findall(r"· (\d+) Mar 2024", visible)]
+    assert days == sorted(days, reverse=True) and days[0] == MINES

@@ -20,13 +20,15 @@ from telegram import Bot, Message
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.replies import LOADING_NOTICE, TYPING_AFTER, typing_while
+from bot.i18n import ENGLISH
+from bot.replies import TYPING_AFTER, typing_while
 from bot.state import BotState
 from index.service import IndexService
 
 from tests.fakebotapi import FakeBotAPI
 
 ADMIN = 1001
+LOADING_NOTICE = ENGLISH("loading_notice")
 
 
 @pytest.fixture(autouse=True)

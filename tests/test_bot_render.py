@@ -14,6 +14,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot.i18n import Catalogue
+from index import filters as NEWS
 from index.hits import ArticleRef, Hit, SearchResult
 
 from tests.fakebotapi import parse_telegram_html
@@ -38,10 +40,10 @@ def test_a_hit_is_a_blockquote_with_bold_matches_and_a_linked_source() -> None:
     hit = make_hit("Lavrov said no.", highlights=((0, 6),), url="https://example.com/a?b=1&c=2")
     [message] = render.answer_html(result([hit], "Lavrov"))
     assert "<blockquote><b>Lavrov</b> said no.</blockquote>" in message
-    assert '<a href="https://example.com/a?b=1&amp;c=2">Title</a>, 2020-08-19' in message
+    assert '<a href="https://example.com/a?b=1&amp;c=2">Title</a> · 19 Aug 2020' in message
     assert render.tag("a", render.text("x"), href='a"b<c').html == '<a href="a&quot;b&lt;c">x</a>'
     text, entities = parse_telegram_html(message)
-    assert "Lavrov said no.\n— Title, 2020-08-19" in text
+    assert "Lavrov said no.\n— Title · 19 Aug 2020" in text
     assert {"blockquote", "bold", "text_link"} <= {e["type"] for e in entities}
 
 
@@ -55,7 +57,7 @@ def test_everything_from_the_corpus_and_the_user_is_escaped() -> None:
     assert "javascript" not in message                    # not a link
     text = visible(message)
     assert 'a <b>bold</b> & "quoted" \'x\' </blockquote>' in text
-    assert "<script>alert(1)</script> (A & B), <now>" in text
+    assert "<script>alert(1)</script> · A & B · <now>" in text
     assert "<i>q</i> & co" in text
 
 
@@ -126,7 +128,7 @@ def test_no_hits_and_did_you_mean() -> None:
 def test_context_bolds_the_hit_among_its_neighbours() -> None:
     hit = make_hit("Middle one.", rank=2, sid=5)
     [message] = render.context_html([(hit, [(4, "Before."), (5, "Middle one."), (6, "After & so.")])])
-    assert "<blockquote>Before. <b>Middle one.</b> After &amp; so.</blockquote>" in message
+    assert "<blockquote expandable>Before. <b>Middle one.</b> After &amp; so.</blockquote>" in message
     assert message.startswith("<b>2.</b> in context:")
 
 
@@ -141,14 +143,14 @@ def test_context_drops_far_neighbours_before_shortening() -> None:
 def test_inline_quote_has_source_and_no_rank() -> None:
     hit = make_hit("Quote here.", rank=7, highlights=((0, 5),), title="Paper")
     message = render.inline_html(hit)
-    assert visible(message) == "Quote here.\n— Paper, 2020-08-19"
-    assert render.inline_description(hit) == "Paper, 2020-08-19"
+    assert visible(message) == "Quote here.\n— Paper · 19 Aug 2020"
+    assert render.inline_description(hit) == "Paper · 19 Aug 2020"
 
 
 def test_plain_text_for_the_console() -> None:
     hit = make_hit("Lavrov said <no>.", highlights=((0, 6),), url="https://x.org/a")
     out = render.answer_plain(result([hit], "lavrov"), bold=lambda s: s.upper())
-    assert out == ("1 of 1 for “lavrov”:\n\n1. “LAVROV said <no>.”\n   — Title, 2020-08-19 <https://x.org/a>")
+    assert out == ("1 of 1 for “lavrov”:\n\n1. “LAVROV said <no>.”\n   — Title <https://x.org/a> · 19 Aug 2020")
 
 
 @pytest.mark.parametrize("value, limit, expected", [
@@ -165,3 +167,70 @@ def test_a_typo_corrected_search_says_what_was_searched() -> None:
     assert "(searched as <i>Lavrov &lt;said&gt;</i>)" in first
     assert "(searched as “Lavrov <said>”)" in render.answer_plain(res)
     assert "searched as" not in render.answer_html(result([make_hit("Lavrov said so.")]))[0]
+
+
+# ----- issue 13: who, what, where from, when ------------------------------------------------------
+
+
+def news_hit(text: str = "He said mediation was not needed.", speaker: str | None = "Sergei Lavrov",
+             title: str = "Lavrov rejects mediation", published: str | None = "2020-08-26",
+             opening: str | None = None, sid: int = 0, rank: int = 1) -> Hit:
+    article = ArticleRef(id="r1", title=title, path="r1.md", url="https://reuters.example/a", published=published,
+                         source="Reuters", opening=opening)
+    return Hit(rank=rank, score=1.0, text=text, article=article, paragraph=0, sentence=0, start=0, end=len(text),
+               highlights=(), section=None, before=None, after=None, sentence_id=sid, speaker=speaker)
+
+
+def test_source_line_is_speaker_title_source_date() -> None:
+    [message] = render.answer_html(result([news_hit()], "what did Lavrov say"))
+    assert '— Sergei Lavrov · <a href="https://reuters.example/a">Lavrov rejects mediation</a> · Reuters · 26 Aug 2020' \
+        in message
+    [ru] = render.answer_html(result([news_hit()], "что сказал Лавров"), tr=Catalogue("ru"))
+    assert "· Reuters · 26 авг. 2020" in ru and "1 из 1 по запросу" in ru
+    bare = visible(render.answer_html(result([news_hit(speaker=None, published=None)]))[0])
+    assert bare.endswith("\n— Lavrov rejects mediation · Reuters")
+
+
+def test_an_untitled_article_is_shown_under_its_first_words() -> None:
+    opening = "Russian Foreign Minister Sergei Lavrov said on Wednesday there was no need for outside mediation."
+    hit = news_hit(title="", opening=opening)
+    line = visible(render.answer_html(result([hit]))[0]).splitlines()[-1]
+    shown = line.split(" · ")[1]
+    assert shown.endswith("…") and len(shown) <= render.OPENING_CHARS and opening.startswith(shown[:-1])
+    assert shown[:-1] == shown[:-1].rstrip() and opening[len(shown) - 1] == " "      # cut at a word
+    assert render.display_title(hit.article.__class__(id="x", title="", path="x.txt")) == "x"
+    assert render.inline_description(hit).startswith("Sergei Lavrov · Russian Foreign Minister")
+
+
+def test_header_names_the_date_range_and_source_and_the_index_note() -> None:
+    from datetime import date
+    from index.dates import DateRange
+    from index.query import NOTE_PHRASE_FALLBACK
+    filters = NEWS.Filters(dates=DateRange(date(2023, 6, 1), date(2023, 7, 1)), source="Reuters")
+    found = SearchResult("Lavrov", (news_hit(),), 6, 0, message=NOTE_PHRASE_FALLBACK, filters=filters)
+    head = visible(render.answer_html(found)[0]).splitlines()[0]
+    assert head == f"1 of 6 from June 2023 in Reuters for Lavrov: {NOTE_PHRASE_FALLBACK}"
+    ru = visible(render.answer_html(found, tr=Catalogue("ru"))[0]).splitlines()[0]
+    assert ru.startswith("1 из 6 за июнь 2023 в Reuters по запросу Lavrov: Точной фразы нет")
+    assert render.answer_plain(found).startswith(f"1 of 6 from June 2023 in Reuters for “Lavrov”: {NOTE_PHRASE_FALLBACK}")
+
+
+def test_newest_first_is_offered_when_hits_span_days_and_not_by_date() -> None:
+    two_days = (news_hit(published="2020-08-26", sid=1), news_hit(published="2020-08-27T10:00:00Z", sid=2, rank=2))
+    one_day = (news_hit(published="2020-08-26T08:00:00Z", sid=1), news_hit(published="2020-08-26", sid=2, rank=2))
+    assert render.newest_first_offered(SearchResult("q", two_days, 2))
+    assert not render.newest_first_offered(SearchResult("q", one_day, 2))
+    assert not render.newest_first_offered(SearchResult("q", two_days[:1] + (news_hit(published=None, sid=3),), 2))
+    assert not render.newest_first_offered(SearchResult("q", two_days, 2, filters=NEWS.Filters(by_date=True)))
+
+
+def test_no_article_in_a_range_is_said_in_the_readers_language() -> None:
+    from datetime import date
+    from index.dates import DateRange
+    from index.news import no_match_message
+    filters = NEWS.Filters(dates=DateRange(date(2023, 6, 1), date(2023, 7, 1)))
+    empty = SearchResult("Lavrov", (), 0, message=no_match_message(filters, 2), filters=filters, undated_left_out=2)
+    english = visible(render.no_hits_html(empty))
+    assert english.endswith("No article from June 2023 matches (2 matching articles without a date left out).")
+    russian = visible(render.no_hits_html(empty, tr=Catalogue("ru")))
+    assert russian.endswith("Ни одной подходящей статьи за июнь 2023 (не учтены подходящие статьи без даты: 2).")

@@ -42,7 +42,7 @@ def test_search_ranks_the_mediation_sentence_first(seed_index: Path) -> None:
     assert first.startswith("1. ")
     assert first.replace("[", "").replace("]", "").startswith("1. " + MEDIATION)
     assert "[Lavrov] [said]" in first and "[mediation]" in first
-    assert "000 57659c863e939540" in first
+    assert "000_57659c863e939540.txt" in first and "000 57659c863e939540" not in first   # untitled: the path
 
 
 def test_search_json_shape(seed_index: Path) -> None:

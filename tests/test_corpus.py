@@ -29,7 +29,7 @@ def test_seed_article_is_read_verbatim() -> None:
     raw = (SEEDS / "000_57659c863e939540.txt").read_text(encoding="utf-8")
     assert article.text == raw and article.body_start == 0
     assert article.id == "000_57659c863e939540"
-    assert article.title == "000 57659c863e939540"  # first line is a sentence, not a heading
+    assert article.title == ""  # first line is a sentence, not a heading: untitled (no title made of the file name)
 
 
 def test_front_matter_fields_and_body(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_front_matter_fields_and_body(tmp_path: Path) -> None:
     assert a.text[a.body_start:] == "The talks began. They ended.\n"
 
 
-def test_title_from_heading_line_else_file_name(tmp_path: Path) -> None:
+def test_title_from_heading_line_else_none(tmp_path: Path) -> None:
     write(tmp_path, "x/heading.txt", "Plane flies to Minsk\n\nA plane flew to Minsk on Tuesday.\n")
     write(tmp_path, "x/md_heading.md", "# Kremlin reacts\nThe Kremlin said nothing.\n")
     write(tmp_path, "x/no_title_here.txt", "A plane flew to Minsk on Tuesday and back again.\n")
@@ -49,7 +49,7 @@ def test_title_from_heading_line_else_file_name(tmp_path: Path) -> None:
     assert arts["x/heading.txt"].title == "Plane flies to Minsk"
     assert arts["x/heading.txt"].text[arts["x/heading.txt"].body_start:].startswith("\nA plane")
     assert arts["x/md_heading.md"].title == "Kremlin reacts"
-    assert arts["x/no_title_here.txt"].title == "no title here"
+    assert arts["x/no_title_here.txt"].title == ""     # untitled: the bot shows its first words
     assert arts["x/no_title_here.txt"].id == "x/no_title_here"
 
 
@@ -64,7 +64,7 @@ def test_jsonl_records_and_bad_lines(tmp_path: Path) -> None:
     ]
     write(tmp_path, "feed.jsonl", "\n".join(lines) + "\n")
     read = read_corpus(tmp_path)
-    assert [(a.id, a.title) for a in read.articles] == [("r1", "One"), ("feed#6", "feed #6")]
+    assert [(a.id, a.title) for a in read.articles] == [("r1", "One"), ("feed#6", "")]
     assert read.articles[0].text == "First text here."
     reasons = {(s.path, s.line): s.reason for s in read.skipped}
     assert set(reasons) == {("feed.jsonl", 2), ("feed.jsonl", 3), ("feed.jsonl", 4)}

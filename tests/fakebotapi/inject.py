@@ -14,8 +14,18 @@ from .validate import auto_entities, now
 from .world import World
 
 
+def with_language(user: dict[str, Any], language_code: str | None) -> dict[str, Any]:
+    """A Telegram user with `language_code` (the language of their Telegram app) when given."""
+    return {**user, "language_code": language_code} if language_code else user
+
+
 class Injection(World):
     """Update builders; the state they write is `World`'s."""
+
+    def _known_user(self, user_id: int, language_code: str | None) -> dict[str, Any]:
+        """The user `user_id` as last seen (made up if new), with `language_code` when given."""
+        user = self._users.get(user_id) or {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        return self._register_user(with_language(user, language_code))
 
     def send_message(
         self,
@@ -31,12 +41,12 @@ class Injection(World):
         is_topic_message: bool = False,
         sender_chat: dict | None = None,
         forward_origin: dict | None = None,
+        language_code: str | None = None,
     ) -> dict:
         """Queue a ``message`` update as if a user wrote ``text``; returns the update."""
         with self._cond:
-            user = self._register_user(
-                {"id": user_id, "is_bot": False, "first_name": first_name, "username": username}
-            )
+            user = self._register_user(with_language(
+                {"id": user_id, "is_bot": False, "first_name": first_name, "username": username}, language_code))
             chat = self._chat_for(
                 chat_id, chat_type, user,
                 is_forum=bool(message_thread_id or is_topic_message) and chat_type == "supergroup",
@@ -131,7 +141,8 @@ class Injection(World):
             return self._queue_update(kind, message)
 
     def callback_query(
-        self, message: dict, data: str, user_id: int = 1001, chat_id: int | None = None
+        self, message: dict, data: str, user_id: int = 1001, chat_id: int | None = None,
+        language_code: str | None = None,
     ) -> dict:
         """Queue a ``callback_query`` as if ``user_id`` pressed a button with ``data`` on
         ``message`` (a message the bot sent: a ``sent()`` record or the Message dict)."""
@@ -141,9 +152,7 @@ class Injection(World):
                 msg["chat"]["id"] if "chat" in msg else msg["chat_id"]
             )
             current = copy.deepcopy(self._messages.get((cid, msg["message_id"]), msg))
-            user = self._users.get(user_id) or self._register_user(
-                {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-            )
+            user = self._known_user(user_id, language_code)
             query_id = str(4_000_000_000_000_000 + self._next_query_id)
             self._next_query_id += 1
             query = {
@@ -156,15 +165,14 @@ class Injection(World):
             self._callback_queries[query_id] = {"query": query, "answered": False}
             return self._queue_update("callback_query", query)
 
-    def inline_query(self, query: str, user_id: int = 1001) -> dict:
-        """Queue an ``inline_query`` update."""
+    def inline_query(self, query: str, user_id: int = 1001, offset: str = "",
+                     language_code: str | None = None) -> dict:
+        """Queue an ``inline_query`` update (`offset`: the `next_offset` of the previous answer)."""
         with self._cond:
-            user = self._users.get(user_id) or self._register_user(
-                {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-            )
+            user = self._known_user(user_id, language_code)
             query_id = str(5_000_000_000_000_000 + self._next_query_id)
             self._next_query_id += 1
-            payload = {"id": query_id, "from": dict(user), "query": query, "offset": "",
+            payload = {"id": query_id, "from": dict(user), "query": query, "offset": offset,
                        "chat_type": "sender"}
             self._inline_queries[query_id] = {"query": payload, "answer": None}
             return self._queue_update("inline_query", payload)
