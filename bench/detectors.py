@@ -5,7 +5,7 @@ accuracy overall and per language, texts per second, resident memory added). NAM
 py3langid, langdetect, lingua-low, lingua-high. Labels are compared as returned (no alias
 folding: py3langid's 'wuu' for Mandarin counts as wrong here). Results: bench/results/detectors.md.
 """
-import json, os, sys, time, resource
+import json, sys, time
 def rss():
     with open("/proc/self/status") as f:
         for l in f:
