@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from index.service import Added, BuildReport, Busy, IngestError
-from index.config import EXTENSIONS, MAX_UPLOAD_BYTES
+from index.config import MAX_UPLOAD_BYTES, UPLOAD_EXTENSIONS
 
 from . import render
 from .i18n import ENGLISH, Catalogue, for_user
@@ -160,7 +160,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     tr = for_user(update.effective_user)
     document = message.document
     name = document.file_name or "upload.txt"
-    if not name.lower().endswith(EXTENSIONS):
+    if not name.lower().endswith(UPLOAD_EXTENSIONS):
         await message.reply_html(render.escape_text(tr("upload_wrong_type", name=render.shorten(name, 100))))
         return
     if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:

@@ -29,6 +29,7 @@ DEFAULT_CORPUS = REPO_ROOT / "seeds"
 DEFAULT_INDEX = REPO_ROOT / ".index"
 
 EXTENSIONS = (".txt", ".md", ".jsonl")        # the article file types, in the corpus and as uploads
+UPLOAD_EXTENSIONS = EXTENSIONS + (".json",)   # uploads also take a Telegram export (result.json)
 MAX_TEXT_FILE_BYTES = 10 * 1024 * 1024        # an article over 10 MB is not an article
 MAX_JSONL_FILE_BYTES = 1024 * 1024 * 1024     # JSONL is streamed line by line
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024           # what Telegram lets a bot download

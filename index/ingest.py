@@ -13,7 +13,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits
+from .config import (CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits,
+                     export_usernames)
 from .corpus import Article, Skipped, _bytes_problem, parse_jsonl, parse_text
 from .durable import fsync_dir, replace_durably, written_aside
 
@@ -39,11 +40,14 @@ def safe_name(name: str) -> str:
 def parse_upload(name: str, data: bytes, limits: Limits = Limits()) -> list[Article]:
     """The articles of an uploaded file, or IngestError naming the problem."""
     ext = os.path.splitext(name)[1].lower()
-    if ext not in EXTENSIONS:
-        raise IngestError(f"Unsupported file type {ext or '(none)'}: send .txt, .md or .jsonl.")
+    if ext not in EXTENSIONS and ext != ".json":
+        raise IngestError(f"Unsupported file type {ext or '(none)'}: send .txt, .md, .jsonl or a Telegram "
+                          "export (result.json).")
     if len(data) > limits.upload_bytes:
         raise IngestError(f"The file is {len(data)} bytes; the limit is {limits.upload_bytes} bytes "
                           f"({limits.upload_bytes / 2**20:g} MB).")
+    if ext == ".json":
+        return export_articles(name, data)
     if ext != ".jsonl" and len(data) > limits.text_file_bytes:
         raise IngestError(f"An article file may be at most {limits.text_file_bytes} bytes.")
     problem = _bytes_problem(data)
@@ -59,6 +63,22 @@ def parse_upload(name: str, data: bytes, limits: Limits = Limits()) -> list[Arti
     articles = [i for i in items if isinstance(i, Article)]
     if not articles:
         raise IngestError("The file holds no article text.")
+    return articles
+
+
+def is_export(name: str) -> bool:
+    """Whether an upload is a Telegram Desktop export (any .json: it must be one)."""
+    return name.lower().endswith(".json")
+
+
+def export_articles(name: str, data: bytes) -> list[Article]:
+    """The messages of an uploaded Telegram export as articles (service and empty messages skipped)."""
+    from .telegram_export import read_export   # (it uses this module's post_title)
+    items = list(read_export(data, name, export_usernames()))
+    articles = [i for i in items if isinstance(i, Article)]
+    if not articles:
+        why = "; ".join(str(i) for i in items if isinstance(i, Skipped)) or "no message with text"
+        raise IngestError(f"The file is not a Telegram export with messages ({why}); nothing was added.")
     return articles
 
 

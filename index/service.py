@@ -35,7 +35,8 @@ from .build import BuildReport
 from .config import IndexConfig
 from .engine import IndexStats, SearchIndex, open_index
 from .hits import Hit, SearchResult
-from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, parse_upload, post_markdown, post_title,
+from .corpus import EXPORT_FILE, Article
+from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, is_export, parse_upload, post_markdown, post_title,
                      replace_file, safe_name, write_new)
 
 log = logging.getLogger(__name__)
@@ -227,18 +228,18 @@ class IndexService:
     def add_upload(self, name: str, data: bytes) -> Added:
         """Validate, save under corpus/uploads/ and index an uploaded file."""
         articles = parse_upload(safe_name(name), data, self.config.limits)
+        export = is_export(name)
         with self._write:
             index = self.current()
-            for article in articles:
-                dup = index.find_article_text(article.text[article.body_start:])
-                if dup:
-                    raise IngestError(f"This text is already indexed (article {dup}); nothing was added.")
+            new_texts = _not_indexed(index, articles, refuse=not export)
             started = time.perf_counter()
             try:
-                path = write_new(self.corpus / UPLOAD_DIR, safe_name(name), data)
+                path = (write_new(_export_folder(self.corpus, name), EXPORT_FILE, data) if export else
+                        write_new(self.corpus / UPLOAD_DIR, safe_name(name), data))
             except OSError as exc:           # disk full, read-only corpus folder: nothing was written
                 raise IngestError(f"The file could not be saved ({_why(exc)}); nothing was added.") from exc
-            articles = parse_upload(path.relative_to(self.corpus).as_posix(), data, self.config.limits)
+            articles = [a for a in parse_upload(path.relative_to(self.corpus).as_posix(), data, self.config.limits)
+                        if _text_of(a) in new_texts]
             try:
                 new, sentences = index.add_articles(articles, self.corpus)
             except (OSError, sqlite3.Error) as exc:     # the new generation could not be written
@@ -513,6 +514,36 @@ def _example_question(index: SearchIndex) -> str | None:
 
 def _stats(index: SearchIndex) -> IndexStats:
     return index.stats()
+
+
+def _text_of(article: Article) -> str:
+    return article.text[article.body_start:]
+
+
+def _not_indexed(index: SearchIndex, articles: list[Article], refuse: bool) -> set[str]:
+    """The texts of `articles` the index does not hold yet. `refuse` (a plain upload): any text
+    already indexed refuses the whole file; else (an export, whose messages the live channel may
+    have delivered already) those are left out, and an export with nothing new is refused."""
+    fresh = set()
+    for article in articles:
+        dup = index.find_article_text(_text_of(article))
+        if dup and refuse:
+            raise IngestError(f"This text is already indexed (article {dup}); nothing was added.")
+        if not dup:
+            fresh.add(_text_of(article))
+    if not fresh:
+        raise IngestError("Every message of this export is already indexed; nothing was added.")
+    return fresh
+
+
+def _export_folder(corpus: Path, name: str) -> Path:
+    """A new folder under uploads/ for an export (the corpus reader knows it by its name result.json)."""
+    stem = os.path.splitext(safe_name(name))[0]
+    for n in range(1, 10_000):
+        folder = corpus / UPLOAD_DIR / (f"{stem}-export" if n == 1 else f"{stem}-export-{n}")
+        if not (folder / EXPORT_FILE).exists():
+            return folder
+    raise IngestError("Too many exports with this name.")
 
 
 def _why(exc: BaseException) -> str:

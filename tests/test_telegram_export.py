@@ -135,3 +135,34 @@ def test_corpus_reads_an_export_once_beside_live_posts(tmp_path: Path) -> None:
     reasons = [s.reason for s in read.skipped]
     assert "1 messages already indexed from the live channel or another export (indexed once)" in reasons
     assert read.files == 3
+
+
+def test_an_admin_uploads_an_export_beside_live_posts(tmp_path: Path) -> None:
+    """An uploaded result.json is saved as an export under uploads/, its messages the live channel
+    already delivered are left out, the rest are searchable at once and after a rebuild, once."""
+    from index.ingest import IngestError
+    from index.service import IndexService
+    corpus = tmp_path / "corpus"
+    live = corpus / "channels" / "1001234567890"
+    live.mkdir(parents=True)
+    (live / "8.md").write_text(post_markdown("Already posted live: Lukashenko refused to step down.",
+                                             "Already posted live", "channel/1001234567890/8",
+                                             "2020-08-31T09:00:00+00:00", None, "Minsk Daily"))
+    service = IndexService(corpus, tmp_path / "index")
+    try:
+        service.start()
+        added = service.add_upload("result.json", export_bytes(CHANNEL))
+        assert added.articles == 4 and added.path.name == "result.json"
+        assert added.path.parent.parent == corpus / "uploads"
+        hits = service.search("outside mediation").hits
+        assert hits and hits[0].article.published.startswith("2020-08-26")
+        assert len(service.search("Lukashenko refused to step down").hits) == 1   # indexed once
+        with pytest.raises(IngestError, match="already indexed"):
+            service.add_upload("result.json", export_bytes(CHANNEL))
+        with pytest.raises(IngestError, match="not a Telegram export"):
+            service.add_upload("notes.json", b'{"hello": 1}')
+        service.rebuild()
+        assert service.stats().articles == 5           # the rebuild reads the export once too
+        assert len(service.search("Lukashenko refused to step down").hits) == 1
+    finally:
+        service.close()
