@@ -55,7 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +67,9 @@ DATA = REPO / "bench" / "data"
 RESULTS = REPO / "bench" / "results"
 ENGINES = ("ours", "rank-bm25", "bm25s", "bm25s-numba", "tantivy")
 WARMUP = 20
+# rank-bm25 holds every sentence as a Python dict: above 1M it indexes only the first 1M sentences
+# (its time per question grows linearly with them, so the ratio at 10M is ~10x the one printed)
+RANK_SENTENCES = {"3m": 1_000_000, "10m": 1_000_000}
 RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50, "3m": 20, "10m": 10}  # rank-bm25 questions (it scores every sentence)
 PREP_VERSION = "1"
 
@@ -129,28 +132,35 @@ def emit(result: dict) -> None:
 # Shared preparation: the same sentences and tokens for every peer
 # --------------------------------------------------------------------------
 
-def _prep_range(bounds: tuple[int, int]) -> list[tuple[str, str]]:
+def _prep_chunk(articles: list) -> list[tuple[str, str]]:
+    from index.analysis import DEFAULT_ANALYZER
     from index.build import analyse_article
-    lo, hi = bounds
     out = []
-    for article in _PREP_ARTICLES[lo:hi]:
-        item = analyse_article(article, _PREP_ANALYZER)
+    for article in articles:
+        item = analyse_article(article, DEFAULT_ANALYZER)
         for s, terms in zip(item.sentences, item.terms):
             out.append((article.text[s.start:s.end], " ".join(terms)))
     return out
 
 
-_PREP_ARTICLES: list = []
-_PREP_ANALYZER = None
+def _article_chunks(label: str, step: int = 200) -> Iterator[list]:
+    """The corpus in index order, `step` articles at a time (streamed: a 10M corpus never sits in memory)."""
+    from index.corpus import CorpusRead, iter_corpus
+    chunk: list = []
+    for article in iter_corpus(DATA / f"corpus-{label}", CorpusRead(), keep_hashes=False):
+        chunk.append(article)
+        if len(chunk) == step:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def prep(label: str) -> Path:
     """Sentence texts and analysed tokens of corpus-<label> (cached), in index sentence order."""
-    global _PREP_ARTICLES, _PREP_ANALYZER
     import multiprocessing as mp
 
     from index.analysis import DEFAULT_ANALYZER
-    from index.corpus import read_corpus
     from index.query import parse_query
 
     manifest = corpus_gen.ensure(label)
@@ -160,29 +170,34 @@ def prep(label: str) -> Path:
     if done.exists() and json.loads(done.read_text())["stamp"] == stamp:
         return folder
     started = time.perf_counter()
-    read = read_corpus(DATA / f"corpus-{label}")
-    _PREP_ARTICLES, _PREP_ANALYZER = read.articles, DEFAULT_ANALYZER
-    step = 200
-    ranges = [(i, min(i + step, len(read.articles))) for i in range(0, len(read.articles), step)]
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     n = 0
     with mp.get_context("fork").Pool(len(os.sched_getaffinity(0))) as pool, \
             open(folder / "texts.jsonl", "w", encoding="utf-8") as texts, \
             open(folder / "tokens.txt", "w", encoding="utf-8") as tokens:
-        for rows in pool.imap(_prep_range, ranges):
+        for rows in pool.imap(_prep_chunk, _article_chunks(label), chunksize=4):
             for text, joined in rows:
                 assert "\n" not in joined
                 texts.write(json.dumps(text, ensure_ascii=False) + "\n")
                 tokens.write(joined + "\n")
                 n += 1
-    _PREP_ARTICLES = []
     questions = (DATA / f"queries-{label}.txt").read_text(encoding="utf-8").splitlines()
     terms = [list(parse_query(q).terms) for q in questions]
     (folder / "queries.json").write_text(json.dumps({"questions": questions, "terms": terms}), encoding="utf-8")
     seconds = time.perf_counter() - started
     done.write_text(json.dumps({"stamp": stamp, "sentences": n, "seconds": round(seconds, 2)}), encoding="utf-8")
     return folder
+
+
+def iter_prep(label: str, limit: int | None = None) -> Iterator[tuple[str, list[str]]]:
+    """(text, tokens) per sentence from the prep files, streamed (at most `limit`)."""
+    folder = DATA / f"analysed-{label}"
+    with open(folder / "texts.jsonl", encoding="utf-8") as fh, open(folder / "tokens.txt", encoding="utf-8") as fk:
+        for i, (text, toks) in enumerate(zip(fh, fk)):
+            if limit is not None and i >= limit:
+                return
+            yield json.loads(text), toks.split()
 
 
 def load_prep(label: str) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
@@ -262,7 +277,12 @@ def phase_ours_add(label: str, work: Path) -> None:
 
 def phase_rank_bm25(label: str, work: Path, sample: int) -> None:
     from rank_bm25 import BM25Okapi
-    texts, tokens, _, terms = load_prep(label)
+    cap = RANK_SENTENCES.get(label)
+    texts, tokens = [], []
+    for text, toks in iter_prep(label, cap):
+        texts.append(text)
+        tokens.append(toks)
+    terms = json.loads((DATA / f"analysed-{label}" / "queries.json").read_text(encoding="utf-8"))["terms"]
     base = proc_status()
     start = time.perf_counter()
     model = BM25Okapi(tokens)
@@ -313,7 +333,6 @@ def phase_bm25s_query(label: str, work: Path, backend: str) -> None:
 
 def phase_tantivy_build(label: str, work: Path) -> None:
     import tantivy
-    texts, tokens, _, _ = load_prep(label)
     path = work / "tantivy"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir()
@@ -325,7 +344,7 @@ def phase_tantivy_build(label: str, work: Path) -> None:
     index = tantivy.Index(schema, path=str(path))
     index.register_tokenizer("ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     writer = index.writer(heap_size=512_000_000)
-    for text, toks in zip(texts, tokens):
+    for text, toks in iter_prep(label):  # streamed: 10M sentences' lists would not fit beside the rest
         writer.add_document(tantivy.Document(tokens=" ".join(toks), text=text))
     writer.commit()
     writer.wait_merging_threads()
@@ -562,7 +581,10 @@ def render(results: dict, meta: dict) -> str:
             cpu_s = f"{pct(cpu, 50):.2f} / {pct(cpu, 95):.2f}" if cpu else "–"
             load_s = "–" if not q.get("loadavg") else "{:.1f}–{:.1f}".format(*q["loadavg"])
             disk = b.get("disk_bytes")
-            label_e = engine + (f" (first {n} questions)" if engine == "rank-bm25" else "")
+            label_e = engine
+            if engine == "rank-bm25":
+                cap = RANK_SENTENCES.get(label)
+                label_e += f" (first {n} questions" + (f", first {cap:,} sentences only)" if cap else ")")
             lines.append(
                 f"| {label_e} | {fmt(b.get('build_s'), 1)} | {peak_s} | {fmt(disk / 1e6 if disk else None, 0)} | "
                 f"{fmt(q.get('load_s'))} | {loaded['VmRSS']:.0f} ({loaded['RssAnon']:.0f}+{loaded['RssFile']:.0f}) | "
