@@ -220,11 +220,12 @@ def phase_ours_build(label: str, work: Path) -> None:
     bar = ProgressBar(f"indexing {label}")
     start = time.perf_counter()
     load_before = loadavg()
-    index, report = SearchIndex.build(DATA / f"corpus-{label}", work / "ours", progress=bar)
+    report = SearchIndex.write(DATA / f"corpus-{label}", work / "ours", progress=bar)  # as `python -m index build`
     seconds = time.perf_counter() - start
     bar.close()
+    from index.store import current_generation
     emit({"build_s": seconds, "loadavg": [load_before, loadavg()], "peak_mb": proc_status()["VmHWM"], "children_peak_mb": children_peak_mb(),
-          "disk_bytes": disk_bytes(index.generation), "sentences": report.sentences,
+          "disk_bytes": disk_bytes(current_generation(work / "ours")), "sentences": report.sentences,
           "articles": report.articles, "terms": report.terms})
 
 

@@ -88,7 +88,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     bar = ProgressBar("indexing")
-    _, report = SearchIndex.build(config.corpus, root, progress=bar, config=config)
+    report = SearchIndex.write(config.corpus, root, progress=bar, config=config)
     bar.close()
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))

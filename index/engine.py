@@ -129,7 +129,15 @@ class SearchIndex:
     def build(cls, corpus: Path, root: Path, progress: Progress | None = None,
               params: RankingParams = DEFAULT_PARAMS, config: IndexConfig | None = None,
               workers: int | None = None, memory_mb: int | None = None) -> tuple["SearchIndex", BuildReport]:
-        """Read the corpus folder into a new generation of `root` (written atomically), and load it.
+        """`write`, then load the new generation."""
+        report = cls.write(corpus, root, progress, config, workers, memory_mb)
+        return cls.load(root, params), report
+
+    @staticmethod
+    def write(corpus: Path, root: Path, progress: Progress | None = None, config: IndexConfig | None = None,
+              workers: int | None = None, memory_mb: int | None = None) -> BuildReport:
+        """Read the corpus folder into a new generation of `root` (written atomically), without loading it
+        (a build process that only writes, as the CLI and the bot's rebuild child, never holds the index).
 
         `config` says how articles are read and analysed (default `IndexConfig()`;
         its folders are replaced by `corpus` and `root`). `workers` processes
@@ -152,7 +160,7 @@ class SearchIndex:
         store.write_generation(root, fill)
         report = reports[0]
         report.seconds = time.perf_counter() - started
-        return cls.load(root, params), report
+        return report
 
     def add_articles(self, articles: list[Article], corpus: Path) -> tuple["SearchIndex", int]:
         """A new index with these articles appended (a delta: nothing else is re-analysed).

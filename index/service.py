@@ -309,7 +309,7 @@ def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = Non
     if only_if_stale:
         open_index(corpus, root, config=config).close()
         return None
-    _, report = SearchIndex.build(corpus, root, config=config)
+    report = SearchIndex.write(corpus, root, config=config)
     return report
 
 
