@@ -3,7 +3,7 @@
 What runs: the fake Bot API server of the tests (`tests/fakebotapi/`, real
 HTTP on 127.0.0.1) in this process, and ``python -m bot`` as a subprocess
 (`tests/botprocess.py` `BotProcess`) polling it, on a private copy of the
-100k-sentence synthetic corpus (`bench/corpus_gen.py`), with the rate limiter
+100k-sentence synthetic corpus (`--size 1m`: the 1M one) (`bench/corpus_gen.py`), with the rate limiter
 off (RATE_LIMITER=off, QUESTIONS_PER_MINUTE=0) and LOG_LEVEL=INFO as in
 production. The index is built before the bot starts (not timed), and a
 short warm-up runs before anything is measured.
@@ -601,14 +601,14 @@ def build_index(corpus: Path, index: Path) -> float:
 
 
 def run(args: argparse.Namespace) -> dict:
-    manifest = corpus_gen.ensure("100k")
+    manifest = corpus_gen.ensure(args.size)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bot-load-"))
     corpus, index_dir = work / "corpus", work / "index"
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index_dir, ignore_errors=True)
     for old in work.glob("profile-*.txt"):
         old.unlink()
-    shutil.copytree(corpus_gen.DATA / "corpus-100k", corpus)
+    shutil.copytree(corpus_gen.DATA / f"corpus-{args.size}", corpus)
     print(f"corpus: {manifest['generated_sentences']} sentences, {manifest['articles']} articles -> {work}",
           file=sys.stderr)
     build_s = build_index(corpus, index_dir)
@@ -821,7 +821,7 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
         f"Command: `{results['command']}`",
         "",
         f"Corpus: {results['manifest']['generated_sentences']:,} sentences in "
-        f"{results['manifest']['articles']:,} articles (`bench/corpus_gen.py` 100k); index built "
+        f"{results['manifest']['articles']:,} articles (`bench/corpus_gen.py` {args.size}); index built "
         f"before the bot starts in {results['index_build_s']:.1f} s (not timed). 50 group chats, "
         f"`/ask <question>`, {args.questions:,} different questions per phase after a "
         f"{WARMUP}-question warm-up; RATE_LIMITER=off, QUESTIONS_PER_MINUTE=0, "
@@ -947,6 +947,8 @@ def write_markdown(path: Path, body: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", default="100k", choices=list(corpus_gen.SIZES),
+                    help="the synthetic corpus to serve (default 100k; 1m for issue 14's figures)")
     ap.add_argument("--questions", type=int, default=QUESTIONS, help="questions per phase (default 5000)")
     ap.add_argument("--rate", type=float, default=200.0, help="offered questions/s in the paced phases")
     ap.add_argument("--profile", action="store_true", help="sample the bot with py-spy during each phase")
