@@ -99,8 +99,8 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain, compress
-from operator import not_
+from itertools import chain, compress, repeat
+from operator import is_, not_
 
 from index import languages
 from index.languages import LanguageSettings
@@ -367,6 +367,7 @@ def _fingerprint(*parts: object) -> str:
 
 
 _STEMS_CHANGING_PREFIX = frozenset({"dying", "lying", "tying"})  # -> die, lie, tie (Snowball, Porter)
+_GROUP, _SPAN = re.Match.group, re.Match.span
 
 
 class _Cache(dict):  # type: ignore[type-arg]
@@ -405,7 +406,7 @@ class Analyzer:
 
     __slots__ = (
         "options", "version", "language", "segmentation", "_profile", "_stopwords", "_stem",
-        "_folds", "_parts", "_stems", "_terms", "_words", "_units", "_lookup", "_segmenting",
+        "_folds", "_parts", "_stems", "_terms", "_words", "_units", "_lookup", "_segmenting", "_never_skipped",
     )
 
     def __init__(self, options: AnalyzerOptions = AnalyzerOptions(), language: str | None = None,
@@ -425,6 +426,8 @@ class Analyzer:
             self._stopwords = profile.stopwords
             self._stem = profile.stem if options.stem != "none" else str
             self._folds = {}
+        # words `matching_spans` analyses even when they start with no query term (see there)
+        self._never_skipped = frozenset(self._folds) | _STEMS_CHANGING_PREFIX | frozenset(self._stopwords)
         self._stems: _Cache = _Cache(self._stem)
         self._parts: _Cache = _Cache(self._analyze_part if profile is None else self._analyze_part_lang)
         self._units: _Cache = _Cache(self._analyze_plain)
@@ -492,28 +495,27 @@ class Analyzer:
         # stemmers only cut endings and change the last letter left ("happy" -> "happi",
         # "ability" -> "abl"), so a stem without its last letter begins the word (but for
         # "dying", "lying", "tying"; tests/test_kernel.py checks this). Hit texts are full
-        # of words no question used.
+        # of words no question used. Stopwords are analysed (and so cached) all the same:
+        # a few hundred words on every line, looked up in C from then on.
         known = self._terms
-        word_re = _word_re(text)
-        words = word_re.findall(text)
+        matches = list(_word_re(text).finditer(text))  # one regex pass: the words and their spans
+        words = list(map(_GROUP, matches))
         found = list(map(known.get, words))  # C-level lookups; None where not seen before
         if None in found:
             prefixes = tuple(t[:-1] for t in terms)
-            folds = self._folds
-            for i, word in enumerate(words):
-                if found[i] is not None:
-                    continue
+            analysed = self._never_skipped
+            for i in compress(range(len(found)), map(is_, found, repeat(None))):
+                word = words[i]
                 if word.isascii() and word.isalpha():
                     lower = word.lower()
-                    if (not lower.startswith(prefixes) and lower not in folds
-                            and lower not in _STEMS_CHANGING_PREFIX):
+                    if not lower.startswith(prefixes) and lower not in analysed:
                         found[i] = ()
                         continue
                 found[i] = known[word]
         disjoint = list(map(terms.isdisjoint, found))
         if all(disjoint):
             return ()
-        return tuple(m.span() for m in compress(word_re.finditer(text), map(not_, disjoint)))
+        return tuple(map(_SPAN, compress(matches, map(not_, disjoint))))
 
     def _matching_spans_units(self, text: str, terms: set[str] | frozenset[str]) -> tuple[tuple[int, int], ...]:
         """`matching_spans` for languages with segmented scripts: overlapping units merged."""

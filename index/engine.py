@@ -28,7 +28,7 @@ from .build import Accumulator, BuildReport, accumulate, paragraph_field
 from .config import IndexConfig
 from .corpus import Article, CorpusError, fingerprint, text_hash
 from .filters import parse_filters
-from .hits import Hit, SearchResult
+from .hits import Hit, SearchResult, new_hit
 from .pipeline import build_generation
 from .multilingual import analyze_question, main_language
 from .postings import Field, Postings
@@ -318,23 +318,26 @@ class SearchIndex:
 
 
 def make_hits(index: SearchIndex, ranked: Ranked, query_terms: set[str], offset: int) -> list[Hit]:
-    """The page's `Hit` records: texts, neighbours, articles and highlights in one read of the text store."""
+    """The page's `Hit` records: texts, neighbours, articles and highlights in one read of the text
+    store (two when a hit has duplicates: their articles are the second)."""
     if not ranked.ids:
         return []
-    wanted = set(ranked.ids) | {d for dup in ranked.duplicates for d in dup}
-    rows, refs = index.texts.rows(wanted | {i - 1 for i in ranked.ids} | {i + 1 for i in ranked.ids}, wanted)
+    rows, refs = index.texts.page(ranked.ids)
+    dups = {d for dup in ranked.duplicates for d in dup}
+    dup_article, dup_refs = index.texts.articles_of(dups) if dups else ({}, {})
+    refs = {**dup_refs, **refs}
     hits = []
-    for n, (sid, score, dups) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
-        _, art, para, idx, start, end, section, text, speaker = rows[sid]
-        hits.append(Hit(
+    for n, (sid, score, dup_ids) in enumerate(zip(ranked.ids, ranked.scores, ranked.duplicates)):
+        _, art, para, idx, start, end, section, text, speaker, before, after = rows[sid]
+        hits.append(new_hit(
             rank=offset + n + 1, score=score, text=text, article=refs[art],
             paragraph=para, sentence=idx, start=start, end=end,
             highlights=index.highlights(text, query_terms, index._language_of(art)), section=section,
-            before=_neighbour(rows, sid - 1, art, para), after=_neighbour(rows, sid + 1, art, para),
-            sentence_id=sid, speaker=speaker,
-            also_in=tuple(refs[rows[d][1]] for d in dups if d in rows and rows[d][1] != art),
+            before=before, after=after, sentence_id=sid, speaker=speaker,
+            also_in=tuple(refs[dup_article[d]] for d in dup_ids if dup_article.get(d, art) != art),
         ))
     return hits
+
 
 def weighted_terms(parsed: ParsedQuery, stand_ins: Mapping[str, float], vocab: Mapping[str, int],
                    name_boost: float, other_languages: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
@@ -429,13 +432,6 @@ def _widen(p: Postings, n_terms: int) -> Postings:
     if extra <= 0:
         return p
     return Postings(np.concatenate([p.ptr, np.full(extra, p.ptr[-1], dtype=np.int64)]), p.docs, p.tfs)
-
-
-def _neighbour(rows: dict, sid: int, article: int, paragraph: int) -> str | None:
-    row = rows.get(sid)
-    if row is None or row[1] != article or row[2] != paragraph:
-        return None
-    return row[7]
 
 
 def _meta(config: IndexConfig, stamp: str, acc: Accumulator, analyzer: Analyzer, seconds: float) -> dict:

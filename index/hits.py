@@ -8,8 +8,26 @@ index `Hit.text` (the sentence itself).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def slot_setter(cls: type[T]) -> Callable[..., T]:
+    """A constructor of the frozen slots dataclass `cls` that takes every field (no defaults)
+    and sets its slots directly: the same object as `cls(...)`, in half the time.
+
+    A frozen dataclass's `__init__` must set each field through `object.__setattr__` (its own
+    `__setattr__` refuses), which for `Hit`'s 15 fields costs more than reading the hit's row;
+    the slots' descriptors set them in C. Written out the way dataclasses write `__init__`."""
+    names = [f.name for f in fields(cls)]
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update({f"_set_{name}": getattr(cls, name).__set__ for name in names})
+    body = "".join(f"    _set_{name}(obj, {name})\n" for name in names)
+    exec(f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{body}    return obj\n", scope)  # noqa: S102
+    return scope["make"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +41,9 @@ class ArticleRef:
     published: str | None = None
     source: str | None = None
     opening: str | None = None      # an untitled article's first words, for display only (no title is made up)
+
+
+new_article_ref = slot_setter(ArticleRef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +89,9 @@ class Hit:
             "also_in": [{k: v for k, v in asdict(ref).items() if k != "opening"} for ref in self.also_in],
             "speaker": self.speaker,
         }
+
+
+new_hit = slot_setter(Hit)
 
 
 @dataclass(frozen=True, slots=True)
