@@ -151,7 +151,8 @@ def _summary(runs: list[dict], phase: str) -> tuple[float, float, float]:
                  for f in (lambda v: pct(v, 50), lambda v: pct(v, 95), statistics.mean))
 
 
-def table(size: str, rounds: int, baseline: Path, before: list[dict], after: list[dict], command: str) -> str:
+def table(size: str, rounds: int, baseline: str, before: list[dict], after: list[dict], command: str,
+          load: tuple[float, float]) -> str:
     from bench.machine import cpu_model
     same = {r["digest"] for r in before} == {r["digest"] for r in after} and len({r["digest"] for r in after}) == 1
     first = after[0]
@@ -162,7 +163,8 @@ def table(size: str, rounds: int, baseline: Path, before: list[dict], after: lis
         f"Index: {first['sentences']:,} sentences, {first['articles']:,} articles (`bench/corpus_gen.py` {size}); "
         f"{first['questions']} questions (`bench/data/queries-{size}.txt`), each once per round after {WARMUP} "
         f"warm-up questions, k={K}; {rounds} rounds per tree, alternating, each in a fresh process.  ",
-        f"Before: the tree at `{baseline}`; after: this tree. Machine: {cpu_model()}, shared.  ",
+        f"Before: {baseline}; after: this tree. Machine: {cpu_model()}, shared: 1-minute load average "
+        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end (2 = both cores busy).  ",
         "Times: process CPU ms per question; per phase the median over the rounds of each round's p50 / p95 / mean.  ",
         f"Same results (JSON of every `SearchResult`, hashed) before and after: **{'yes' if same else 'NO'}**.",
         "",
@@ -180,6 +182,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="100k", help="corpus size of bench/corpus_gen.py (10k, 100k, 1m)")
     ap.add_argument("--baseline", help="another source tree (e.g. a checkout of main) to compare with")
+    ap.add_argument("--baseline-label", help="what the baseline tree is, for the table (e.g. 'main at 9468fe1')")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=str(RESULTS / "search_phases.md"))
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -189,14 +192,18 @@ def main() -> None:
     _ensure_index(args.size)
     baseline = Path(args.baseline).resolve() if args.baseline else ROOT
     before, after = [], []
+    load_start = os.getloadavg()[0]
     for n in range(args.rounds):
         before.append(_round(baseline, args.size))
         after.append(_round(ROOT, args.size))
         print(f"round {n + 1}/{args.rounds}: before {_summary(before[-1:], 'search (CPU)')[0]:.3f} ms p50, "
               f"after {_summary(after[-1:], 'search (CPU)')[0]:.3f} ms p50", file=sys.stderr, flush=True)
-    command = " ".join([".venv/bin/python bench/search_phases.py", f"--size {args.size}",
-                        f"--rounds {args.rounds}"] + ([f"--baseline {args.baseline}"] if args.baseline else []))
-    text = table(args.size, args.rounds, baseline, before, after, command)
+    command = " ".join([".venv/bin/python bench/search_phases.py", f"--size {args.size}", f"--rounds {args.rounds}"]
+                       + ([f"--baseline {args.baseline}"] if args.baseline else [])
+                       + ([f"--baseline-label '{args.baseline_label}'"] if args.baseline_label else [])
+                       + ([f"--out {args.out}"] if args.out != str(RESULTS / "search_phases.md") else []))
+    label = f"the tree at `{baseline}`" + (f" ({args.baseline_label})" if args.baseline_label else "")
+    text = table(args.size, args.rounds, label, before, after, command, (load_start, os.getloadavg()[0]))
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
 
