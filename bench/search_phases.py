@@ -28,6 +28,7 @@ Writes ``bench/results/search_phases.md`` (``--out``).
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -94,11 +95,13 @@ def _instrument(spent: dict[str, float]) -> None:
                 setattr(owner, method, _wrap(spent, phase, getattr(owner, method)))
 
 
-def worker(tree: Path, size: str) -> None:
+def worker(tree: Path, size: str, gc_off: bool = False) -> None:
     """Run the questions in this process against `tree`'s `index`; print per-question phase times (JSON)."""
     sys.path.insert(0, str(tree))
     from index.engine import SearchIndex
     index = SearchIndex.load(DATA / f"index-{size}")
+    if gc_off:  # the cyclic collector's passes land in whichever phase allocates at the time
+        gc.disable()
     questions = (DATA / f"queries-{size}.txt").read_text(encoding="utf-8").splitlines()
     spent = {phase: 0.0 for phase in PHASES}
     _instrument(spent)
@@ -124,9 +127,10 @@ def worker(tree: Path, size: str) -> None:
 
 # ----- the driver: alternate the trees, write the table ----------------------------
 
-def _round(tree: Path, size: str) -> dict:
+def _round(tree: Path, size: str, gc_off: bool = False) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(tree), "--size", size],
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(tree), "--size", size]
+                         + (["--gc-off"] if gc_off else []),
                          env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         sys.exit(f"worker for {tree} failed:\n{out.stderr}")
@@ -185,23 +189,25 @@ def main() -> None:
     ap.add_argument("--baseline-label", help="what the baseline tree is, for the table (e.g. 'main at 9468fe1')")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=str(RESULTS / "search_phases.md"))
+    ap.add_argument("--gc-off", action="store_true", help="disable Python's cyclic garbage collector in the runs")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        return worker(Path(args.worker), args.size)
+        return worker(Path(args.worker), args.size, args.gc_off)
     _ensure_index(args.size)
     baseline = Path(args.baseline).resolve() if args.baseline else ROOT
     before, after = [], []
     load_start = os.getloadavg()[0]
     for n in range(args.rounds):
-        before.append(_round(baseline, args.size))
-        after.append(_round(ROOT, args.size))
+        before.append(_round(baseline, args.size, args.gc_off))
+        after.append(_round(ROOT, args.size, args.gc_off))
         print(f"round {n + 1}/{args.rounds}: before {_summary(before[-1:], 'search (CPU)')[0]:.3f} ms p50, "
               f"after {_summary(after[-1:], 'search (CPU)')[0]:.3f} ms p50", file=sys.stderr, flush=True)
     command = " ".join([".venv/bin/python bench/search_phases.py", f"--size {args.size}", f"--rounds {args.rounds}"]
                        + ([f"--baseline {args.baseline}"] if args.baseline else [])
                        + ([f"--baseline-label '{args.baseline_label}'"] if args.baseline_label else [])
-                       + ([f"--out {args.out}"] if args.out != str(RESULTS / "search_phases.md") else []))
+                       + ([f"--out {args.out}"] if args.out != str(RESULTS / "search_phases.md") else [])
+                       + (["--gc-off"] if args.gc_off else []))
     label = f"the tree at `{baseline}`" + (f" ({args.baseline_label})" if args.baseline_label else "")
     text = table(args.size, args.rounds, label, before, after, command, (load_start, os.getloadavg()[0]))
     Path(args.out).write_text(text, encoding="utf-8")
