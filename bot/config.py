@@ -3,7 +3,7 @@
 Every knob the bot has is an environment variable so the same code runs on a
 laptop, on Heroku-like hosts and in the tests (which start `python -m bot` as
 a subprocess). A bad value stops the start with a message naming the
-variable instead of failing later inside a handler. The `.env` parser is ten
+variable instead of failing later inside a handler. The `.env` parser (`index.config`) is ten
 lines on purpose: no extra dependency for `KEY=value` lines.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.config import DEFAULT_CORPUS, DEFAULT_INDEX, IndexConfig
+from index.config import DEFAULT_CORPUS, DEFAULT_INDEX, IndexConfig, environment, parse_dotenv  # noqa: F401 (its .env parser)
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
@@ -63,24 +63,6 @@ class Settings:
         return user_id is not None and user_id in self.admin_ids
 
 
-def parse_dotenv(text: str) -> dict[str, str]:
-    """`KEY=value` lines; `#` comments, blank lines, `export ` and matching quotes allowed."""
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        key, value = key.strip(), value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        if key:
-            values[key] = value
-    return values
-
-
 def _ints(name: str, value: str) -> frozenset[int]:
     try:
         return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
@@ -109,10 +91,7 @@ def _bool(name: str, value: str) -> bool:
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
     """Settings from `environ` (default os.environ) over the `.env` file (default $ENV_FILE or ./.env)."""
-    env = dict(os.environ if environ is None else environ)
-    path = dotenv if dotenv is not None else Path(env.get("ENV_FILE") or ".env")
-    if path.is_file():
-        env = {**parse_dotenv(path.read_text(encoding="utf-8")), **env}
+    env = environment(environ, dotenv)   # (index.config: the CLI reads them the same way)
 
     def get(name: str) -> str:
         return env.get(name, "").strip()
@@ -156,3 +135,5 @@ def _index_config(env: Mapping[str, str]) -> IndexConfig:
         return IndexConfig.from_env(env)
     except OSError as exc:
         raise ConfigError(f"BOILERPLATE_FILE cannot be read: {exc.strerror or exc}") from None
+    except ValueError as exc:   # INDEX_LANGUAGE, INDEX_STEMMING, BUILD_MEMORY_MB, ... (named in the message)
+        raise ConfigError(str(exc)) from None

@@ -407,6 +407,7 @@ class Analyzer:
     __slots__ = (
         "options", "version", "language", "segmentation", "_profile", "_stopwords", "_stem",
         "_folds", "_parts", "_stems", "_terms", "_words", "_units", "_lookup", "_segmenting", "_never_skipped",
+        "_extras",
     )
 
     def __init__(self, options: AnalyzerOptions = AnalyzerOptions(), language: str | None = None,
@@ -431,6 +432,8 @@ class Analyzer:
         self._stems: _Cache = _Cache(self._stem)
         self._parts: _Cache = _Cache(self._analyze_part if profile is None else self._analyze_part_lang)
         self._units: _Cache = _Cache(self._analyze_plain)
+        # more index terms of a word where the language indexes two stems (not in phrase words)
+        self._extras: _Cache | None = None if profile is None or profile.extra is None else _Cache(self._part_extras)
         self._words: _Cache = _Cache(self._analyze_word)
         self._terms: _Cache = _Cache(lambda s: self._analyze_word(s)[0])
         self._lookup = self._terms.__getitem__
@@ -585,14 +588,18 @@ class Analyzer:
 
     def _add_piece(self, piece: str, terms: list[str], words: list[str]) -> None:
         """Append the terms/words of one normalized word (maybe a compound)."""
+        extras = self._extras
         if "-" not in piece:
-            word, indexable, _ = self._parts[piece]
+            word, indexable, numeric = self._parts[piece]
             if word:
                 words.append(word)
                 if indexable:
                     terms.append(word)
+                    if extras is not None and not numeric:
+                        terms.extend(extras[piece])
             return
-        infos = [self._parts[p] for p in piece.split("-")]
+        parts = piece.split("-")
+        infos = [self._parts[p] for p in parts]
         stems = [w for w, _, _ in infos]
         words.extend(w for w in stems if w)
         if all(stems):
@@ -603,7 +610,11 @@ class Analyzer:
             ):
                 terms.append(whole)
         if self.options.split_hyphens:
-            terms.extend(w for w, ok, _ in infos if w and ok)
+            for part, (w, ok, numeric) in zip(parts, infos):
+                if w and ok:
+                    terms.append(w)
+                    if extras is not None and not numeric:
+                        terms.extend(extras[part])
 
     def _analyze_part(self, raw: str) -> _PartInfo:
         """One hyphen-free word: possessive, numbers, stopwords, fold, stem."""
@@ -640,6 +651,14 @@ class Analyzer:
         if not pre:
             return ("", False, False)
         return (profile.post_fold(self._stems[pre]), pre not in self._stopwords, False)
+
+
+    def _part_extras(self, raw: str) -> tuple[str, ...]:
+        """The extra index terms of one hyphen-free word (its other stems), without its main term."""
+        profile = self._profile
+        pre = profile.pre_fold(profile.lower(raw))
+        main = self._parts[raw][0]
+        return tuple(t for t in profile.extra(pre) if t and t != main)
 
 
 _SIBLINGS: dict[tuple, Analyzer] = {}

@@ -24,7 +24,7 @@ from queue import Empty
 
 import numpy as np
 
-from . import config, detect
+from . import detect
 from .analysis import Analyzer
 from .corpus import Article, Skipped, text_hash
 from .lifecycle import die_with_parent, raise_if_stopped
@@ -55,9 +55,11 @@ def article_language(article: Article, forced: str | None = None) -> str:
     return detect.detect_language(article.text, article.body_start)
 
 
-def analyse_article(article: Article, analyzer: Analyzer,
-                    boilerplate: tuple[str, ...] | None = None) -> AnalysedArticle:
-    lang = article_language(article, config.index_language())
+def analyse_article(article: Article, analyzer: Analyzer, boilerplate: tuple[str, ...] | None = None,
+                    language: str | None = None) -> AnalysedArticle:
+    """Sentences and terms of one article, read in its language (`article_language`: its own
+    `lang`, else `language`, the index's configured one, else detected)."""
+    lang = article_language(article, language)
     analyzer = analyzer.for_language(lang)
     sentences = split_article(article.text, article.body_start, boilerplate, lang=lang)
     text = article.text
@@ -337,7 +339,8 @@ def build_workers(requested: int | None, n_articles: int) -> int:
 def accumulate(articles: Iterable[Article], analyzer: Analyzer,
                boilerplate: tuple[str, ...] | None = None,
                progress: Callable[[int], None] | None = None,
-               acc: Accumulator | None = None, workers: int | None = None) -> Accumulator:
+               acc: Accumulator | None = None, workers: int | None = None,
+               language: str | None = None) -> Accumulator:
     """Analyse the articles (splitting, analysis, per-token counting) and merge them in order.
 
     With several workers the per-article work runs in forked processes (see
@@ -349,7 +352,8 @@ def accumulate(articles: Iterable[Article], analyzer: Analyzer,
     articles = list(articles)
     n_workers = min(build_workers(workers, len(articles)), -(-len(articles) // BATCH_ARTICLES))
     done = 0
-    for chunk, batch in analysed_batches(batched(articles), analyzer, boilerplate, n_workers, acc.words):
+    for chunk, batch in analysed_batches(batched(articles), analyzer, boilerplate, n_workers, acc.words,
+                                         language):
         acc.add_batch(batch, chunk)
         done += len(chunk)
         if progress:
@@ -371,16 +375,17 @@ def batched(articles: Iterable[Article], size: int | None = None) -> Iterator[li
 
 
 def analysed_batches(batches: Iterable[list[Article]], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
-                     n_workers: int, words: Counter[str]) -> Iterator[tuple[list[Article], Batch]]:
+                     n_workers: int, words: Counter[str],
+                     language: str | None = None) -> Iterator[tuple[list[Article], Batch]]:
     """Each batch of articles with its `Batch`, in order; `n_workers` > 1 forked processes compute them.
 
     The written words are counted into `words` (by the workers, added when they finish).
     """
     if n_workers <= 1:
         for chunk in batches:
-            yield chunk, digest([analyse_article(a, analyzer, boilerplate) for a in chunk], words)
+            yield chunk, digest([analyse_article(a, analyzer, boilerplate, language) for a in chunk], words)
         return
-    yield from _parallel_batches(iter(batches), analyzer, boilerplate, n_workers, words)
+    yield from _parallel_batches(iter(batches), analyzer, boilerplate, n_workers, words, language)
 
 
 class BuildWorkerError(RuntimeError):
@@ -391,7 +396,8 @@ AHEAD = 2  # batches handed to each worker before its first result is read (boun
 
 
 def _parallel_batches(batches: Iterator[list[Article]], analyzer: Analyzer, boilerplate: tuple[str, ...] | None,
-                      n_workers: int, words: Counter[str]) -> Iterator[tuple[list[Article], Batch]]:
+                      n_workers: int, words: Counter[str],
+                      language: str | None = None) -> Iterator[tuple[list[Article], Batch]]:
     """The batches in order, computed by `n_workers` forked processes.
 
     Batch ``i`` goes to worker ``i % n`` through its own queue, so reading the
@@ -402,7 +408,7 @@ def _parallel_batches(batches: Iterator[list[Article]], analyzer: Analyzer, boil
     context = mp.get_context("fork")
     inboxes = [context.Queue() for _ in range(n_workers)]
     outboxes = [context.Queue() for _ in range(n_workers)]
-    procs = [context.Process(target=_worker_main, daemon=True, args=(inboxes[w], outboxes[w], analyzer, boilerplate))
+    procs = [context.Process(target=_worker_main, daemon=True, args=(inboxes[w], outboxes[w], analyzer, boilerplate, language))
              for w in range(n_workers)]
     for proc in procs:
         proc.start()
@@ -459,7 +465,7 @@ def _receive(queue: mp.Queue, proc: mp.Process) -> object:
 
 
 def _worker_main(inbox: mp.Queue, outbox: mp.Queue, analyzer: Analyzer,
-                 boilerplate: tuple[str, ...] | None) -> None:
+                 boilerplate: tuple[str, ...] | None, language: str | None = None) -> None:
     """A forked build worker: digest the batches it is sent (until None), then send its word counts.
 
     It ends with the builder (`die_with_parent`): killed, the builder would
@@ -472,7 +478,8 @@ def _worker_main(inbox: mp.Queue, outbox: mp.Queue, analyzer: Analyzer,
     try:
         words: Counter[str] = Counter()
         while (chunk := inbox.get()) is not None:
-            outbox.put(("batch", digest([analyse_article(a, analyzer, boilerplate) for a in chunk], words)))
+            outbox.put(("batch", digest([analyse_article(a, analyzer, boilerplate, language) for a in chunk],
+                                               words)))
         outbox.put(("words", words))
     except BaseException:
         outbox.put(("error", traceback.format_exc()))

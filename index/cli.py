@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from . import store
-from .config import IndexConfig, build_memory_mb
+from .config import IndexConfig
 from .corpus import CorpusError
 from .engine import MAX_K, SearchIndex, open_index
 from .hits import Hit, SearchResult
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (CorpusError, store.IndexCorrupt, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -75,18 +78,21 @@ def _k(value: str) -> int:
 
 
 def _config(args: argparse.Namespace) -> IndexConfig:
-    """The flags over the environment ($CORPUS_DIR, $INDEX_PATH, $BOILERPLATE_FILE)."""
-    return IndexConfig.from_env(corpus=args.corpus, root=args.index)
+    """The flags over the environment and `.env` ($CORPUS_DIR, $INDEX_PATH, $BOILERPLATE_FILE, ...);
+    a bad setting (BadSetting) is said before anything is read."""
+    try:
+        return IndexConfig.from_env(corpus=args.corpus, root=args.index)
+    except ValueError as exc:
+        raise BadSetting(str(exc)) from None
+
+
+class BadSetting(ValueError):
+    """A setting of the environment or `.env` has a value the index cannot use (exit 2)."""
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     root = config.root
-    try:
-        build_memory_mb()             # a bad $BUILD_MEMORY_MB is said before anything is read
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     bar = ProgressBar("indexing")
     report = SearchIndex.write(config.corpus, root, progress=bar, config=config)
     bar.close()

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, news, spelling, store
+from . import news, spelling, store
 from .analysis import Analyzer
 from .build import Accumulator, BuildReport, accumulate, paragraph_field
-from .config import IndexConfig
+from .config import IndexConfig, RuntimeSettings, current_runtime
 from .corpus import Article, CorpusError, fingerprint, text_hash
 from .filters import parse_filters
 from .hits import Hit, SearchResult, new_hit
@@ -85,8 +85,11 @@ class SearchIndex:
 
     # ----- loading and building -------------------------------------------------
     @classmethod
-    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS) -> "SearchIndex":
-        """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason)."""
+    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS,
+             runtime: RuntimeSettings | None = None) -> "SearchIndex":
+        """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason).
+
+        `runtime` (default: this process's, `config.current_runtime`) says what "today" is."""
         gen = store.current_generation(root)
         texts = TextStore(gen)
         try:
@@ -94,7 +97,7 @@ class SearchIndex:
             if meta.get("format_version") != store.FORMAT_VERSION:
                 raise store.IndexCorrupt(f"index format {meta.get('format_version')!r}, "
                                          f"this version reads {store.FORMAT_VERSION!r}")
-            config = _stored_config(meta, root)
+            config = _stored_config(meta, root, runtime or current_runtime())
             analyzer = config.make_analyzer()
             if meta.get("analyzer_version") != analyzer.version:
                 raise store.IndexCorrupt(f"index built with analyzer {meta.get('analyzer_version')!r}, "
@@ -131,7 +134,7 @@ class SearchIndex:
               workers: int | None = None, memory_mb: int | None = None) -> tuple["SearchIndex", BuildReport]:
         """`write`, then load the new generation."""
         report = cls.write(corpus, root, progress, config, workers, memory_mb)
-        return cls.load(root, params), report
+        return cls.load(root, params, (config or IndexConfig()).runtime), report
 
     @staticmethod
     def write(corpus: Path, root: Path, progress: Progress | None = None, config: IndexConfig | None = None,
@@ -171,7 +174,8 @@ class SearchIndex:
         n_terms_before = len(self.vocab)
         acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
                           first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
-        accumulate(articles, self.base_analyzer, self.config.boilerplate, acc=acc, workers=1)
+        accumulate(articles, self.base_analyzer, self.config.boilerplate, acc=acc, workers=1,
+                   language=self.config.language)
         arrays = _extended_arrays(self.arrays, acc)
         meta = dict(self.meta)
         meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=len(acc.vocab),
@@ -184,7 +188,7 @@ class SearchIndex:
             store.extend_db(source_db, folder / store.DB_NAME, acc, meta, n_terms_before)
 
         store.write_generation(self.root, fill)
-        return SearchIndex.load(self.root, self.params), acc.n_sentences - acc.first_sentence
+        return SearchIndex.load(self.root, self.params, self.config.runtime), acc.n_sentences - acc.first_sentence
 
     def find_article_text(self, body: str) -> str | None:
         """The id of an indexed article whose body is the same text (`index.corpus.text_hash`), if any."""
@@ -205,7 +209,7 @@ class SearchIndex:
         """Ranked hits for a free-text question; never raises for any string."""
         k = max(1, min(int(k), MAX_K))
         offset = max(0, int(offset))
-        text, filters = parse_filters(query, config.today(), news.facts(self).any_dated)  # dates, source:, order, speaker
+        text, filters = parse_filters(query, self.config.runtime.today(), news.facts(self).any_dated)  # dates, source:, order, speaker
         reading = analyze_question(text[:MAX_QUERY_CHARS], self.base_analyzer, self.languages)
         parsed = parse_query(text, reading.analyzer)
         echo = query[:MAX_QUERY_CHARS]  # the question as asked (cut), so batch callers can match lines
@@ -374,9 +378,9 @@ def _same_question(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _stored_config(meta: dict, root: Path) -> IndexConfig:
+def _stored_config(meta: dict, root: Path, runtime: RuntimeSettings) -> IndexConfig:
     try:
-        return IndexConfig.of_identity(meta["config"], Path(meta["corpus"]), root)
+        return IndexConfig.of_identity(meta["config"], Path(meta["corpus"]), root, runtime)
     except (KeyError, TypeError, ValueError) as exc:
         raise store.IndexCorrupt(f"index configuration unreadable: {exc!r}") from exc
 
@@ -462,7 +466,7 @@ def open_index(corpus: Path, root: Path, log: Callable[[str], None] = log_stderr
     Built with another `config` (default `IndexConfig()`) is stale too."""
     config = (config or IndexConfig()).at(corpus, root)
     try:
-        index = SearchIndex.load(root, params)
+        index = SearchIndex.load(root, params, config.runtime)
     except store.IndexMissing:
         log(f"No index at {root}; building it from {corpus} ...")
     except store.IndexCorrupt as exc:

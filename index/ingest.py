@@ -13,8 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .config import (CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits,
-                     export_usernames)
+from .config import (CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits)
 from .corpus import Article, Skipped, _bytes_problem, parse_jsonl, parse_text
 from .durable import fsync_dir, replace_durably, written_aside
 
@@ -74,7 +73,7 @@ def is_export(name: str) -> bool:
 def export_articles(name: str, data: bytes) -> list[Article]:
     """The messages of an uploaded Telegram export as articles (service and empty messages skipped)."""
     from .telegram_export import read_export   # (it uses this module's post_title)
-    items = list(read_export(data, name, export_usernames()))
+    items = list(read_export(data, name))   # usernames: TELEGRAM_EXPORT_USERNAMES (config.current_runtime)
     articles = [i for i in items if isinstance(i, Article)]
     if not articles:
         why = "; ".join(str(i) for i in items if isinstance(i, Skipped)) or "no message with text"

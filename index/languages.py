@@ -47,7 +47,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 
@@ -111,6 +111,14 @@ _POST_FOLDS: dict[str, Callable[[str], str]] = {
 }
 
 
+def normalize_code(code: str | None) -> str:
+    """'ru', 'RU', 'ru-RU', 'ru_RU' -> 'ru'; 'zh-Hans' -> 'zh'; '' / None -> FALLBACK."""
+    if not code:
+        return FALLBACK
+    base = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
+    return base if re.fullmatch(r"[a-z]{2,3}", base) else FALLBACK
+
+
 def strip_accents(word: str) -> str:
     """Drop Latin-style combining accents (U+0300–U+036F) after NFD; NFC again."""
     if word.isascii():
@@ -164,6 +172,66 @@ def _stopword_list(code: str, source: str) -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords(code)) if stopwordsiso.has_lang(code) else frozenset()
 
 
+_AR_PREFIXES = ("\u0627\u0644", "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644",
+                "\u0641\u0627\u0644", "\u0644\u0644", "\u0648")  # ال وال بال كال فال لل و
+_AR_SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", "\u064a\u0646",
+                "\u064a\u0647", "\u064a\u0629", "\u0647", "\u0629", "\u064a")  # ها ان ات ون ين يه ية ه ة ي
+
+
+def arabic_light10(word: str) -> str:
+    """Larkey's light10 stemmer as Lucene's ArabicStemmer has it: one prefix (the article,
+    with و ب ك ف before it, لل, or و alone) and then each suffix in turn, each only while
+    at least two letters (three after و) stay. Expects `_arabic_pre`'s folded letters."""
+    for prefix in _AR_PREFIXES:
+        if word.startswith(prefix) and len(word) > len(prefix) + (2 if prefix == "\u0648" else 1):
+            word = word[len(prefix):]
+            break
+    for suffix in _AR_SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 1:
+            word = word[:-len(suffix)]
+    return word
+
+
+def _isri() -> Callable[[str], str]:
+    from nltk.stem.isri import ISRIStemmer  # root-based, rule tables in the code (no nltk data)
+
+    return ISRIStemmer().stem
+
+
+_STEMMER_NAMES = ("snowball", "none", "light10", "isri")
+_PREFIX_RE = re.compile(r"prefix([3-9])")
+
+
+def stemmer_modes(mode: str) -> list[str]:
+    """The stemmers of a mode: "snowball", "none", "prefixN" (the first N letters, N 3-9),
+    "light10" or "isri" (Arabic); "a+b" indexes a's stem and b's as an extra term."""
+    names = mode.split("+")
+    for name in names:
+        if name not in _STEMMER_NAMES and not _PREFIX_RE.fullmatch(name):
+            raise ValueError(f"unknown stemming mode {name!r} in {mode!r}")
+    return names
+
+
+def _prefix(n: int) -> Callable[[str], str]:
+    return lambda word: word[:n]
+
+
+def _stem_function(code: str, name: str) -> Callable[[str], str]:
+    if name == "snowball":
+        algorithm = SNOWBALL.get(code)
+        return _snowball(algorithm) if algorithm else _identity
+    if name == "light10":
+        return arabic_light10
+    if name == "isri":
+        return _isri()
+    match = _PREFIX_RE.fullmatch(name)
+    return _prefix(int(match.group(1))) if match else _identity
+
+
+def _extra_terms(stems: list[Callable[[str], str]], post: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    return lambda pre: tuple(dict.fromkeys(post(stem(pre)) for stem in stems))
+
+
 # --------------------------------------------------------------------------
 # LanguageSettings of scripts written without spaces
 # --------------------------------------------------------------------------
@@ -198,18 +266,18 @@ def _char_bigrams(run: str) -> list[Span]:
     return _bigrams(len(run))
 
 
-@lru_cache(maxsize=1)
-def _thai_tokenize() -> Callable[[str], list[str]] | None:
-    """pythainlp's newmm segmenter with its bundled dictionary, or None when not installed."""
+@lru_cache(maxsize=2)
+def _thai_tokenize(engine: str = "newmm") -> Callable[[str], list[str]] | None:
+    """A pythainlp dictionary segmenter with its bundled word list, or None when not installed."""
     try:
         from pythainlp.tokenize import word_tokenize
     except ImportError:
         return None
-    return lambda run: word_tokenize(run, engine="newmm", keep_whitespace=False)
+    return lambda run: word_tokenize(run, engine=engine, keep_whitespace=False)
 
 
-def _thai_words(run: str) -> list[Span]:
-    tokenize = _thai_tokenize()
+def _thai_words(run: str, engine: str = "newmm") -> list[Span]:
+    tokenize = _thai_tokenize(engine)
     if tokenize is None:
         return _cluster_bigrams(run)
     spans, pos = [], 0
@@ -222,13 +290,41 @@ def _thai_words(run: str) -> list[Span]:
     return spans if pos == len(run) else _cluster_bigrams(run)
 
 
+STEMMING: tuple[tuple[str, str], ...] = ()
+"""Per-language stemming that is not plain Snowball (code, mode); see `stemmer_modes`."""
+
+
 @dataclass(frozen=True)
 class LanguageSettings:
-    """The choices `bench/languages.py` compares: how unspaced scripts are cut, which stopwords."""
+    """The analysis choices an index is built with (`IndexConfig.languages`), compared by
+    `bench/languages.py`: how unspaced scripts are cut, which stopwords, how words are stemmed."""
 
     cjk: str = "bigram"   # "bigram" | "jieba" | "bigram+unigram"
-    thai: str = "dict"    # "dict" (pythainlp) | "bigram" | "dict+bigram"
+    thai: str = "dict"    # "dict" (pythainlp newmm) | "longest" | "bigram" | "dict+bigram"
     stopwords: str = "none"  # "stop-words" (that package, else stopwordsiso) | "iso" | "none"
+    stemming: tuple[tuple[str, str], ...] = STEMMING  # (code, mode) pairs overriding "snowball"
+
+    def __post_init__(self) -> None:
+        choices = {"cjk": CJK_MODES, "thai": THAI_MODES, "stopwords": STOPWORD_SOURCES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} choice {getattr(self, name)!r} (one of {', '.join(allowed)})")
+        object.__setattr__(self, "stemming", tuple(sorted((normalize_code(c), m) for c, m in self.stemming)))
+        for code, mode in self.stemming:
+            stemmer_modes(mode)  # raises for an unknown mode
+
+    def stemmer(self, code: str) -> str:
+        """The stemming mode of a language code: its override, else "snowball"."""
+        return dict(self.stemming).get(code, "snowball")
+
+    def with_stemming(self, overrides: dict[str, str]) -> "LanguageSettings":
+        """These settings with some languages' stemming replaced."""
+        return replace(self, stemming=tuple({**dict(self.stemming), **overrides}.items()))
+
+
+CJK_MODES = ("bigram", "jieba", "bigram+unigram")
+THAI_MODES = ("dict", "longest", "bigram", "dict+bigram")
+STOPWORD_SOURCES = ("none", "stop-words", "iso")
 
 
 def _jieba_spans(run: str) -> list[Span]:
@@ -251,7 +347,7 @@ def _thai_spans(run: str, mode: str) -> list[Span]:
         return _cluster_bigrams(run)
     if mode == "dict+bigram":
         return sorted(set(_thai_words(run)) | set(_cluster_bigrams(run)))
-    return _thai_words(run)
+    return _thai_words(run, "longest" if mode == "longest" else "newmm")
 
 
 def segment(word: str, how: LanguageSettings = LanguageSettings()) -> list[Span]:
@@ -293,6 +389,7 @@ class LanguageProfile:
     post_fold: Callable[[str], str]   # on the stem: the index term
     stopwords: frozenset[str]         # compared after lower + pre_fold
     segmentation: LanguageSettings
+    extra: Callable[[str], tuple[str, ...]] | None = None  # more index terms of a pre-folded word
 
     def term(self, lower: str) -> tuple[str, bool]:
         """(index term, is a stopword) of one casefolded word."""
@@ -309,25 +406,17 @@ def _post(code: str) -> Callable[[str], str]:
     return lambda w: strip_accents(extra(w))
 
 
-def normalize_code(code: str | None) -> str:
-    """'ru', 'RU', 'ru-RU', 'ru_RU' -> 'ru'; 'zh-Hans' -> 'zh'; '' / None -> FALLBACK."""
-    if not code:
-        return FALLBACK
-    base = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
-    return base if re.fullmatch(r"[a-z]{2,3}", base) else FALLBACK
-
-
 @lru_cache(maxsize=None)
 def profile(code: str, settings: LanguageSettings = LanguageSettings(), stopwords: bool = True) -> LanguageProfile:
     """The profile of a language code (normalised first); unknown codes get the fallback's behaviour."""
     code = normalize_code(code)
     lower = _turkic_casefold if code in ("tr", "az") else _casefold
     pre = _PRE_FOLDS.get(code, _identity)
-    algorithm = SNOWBALL.get(code)
-    stem = _snowball(algorithm) if algorithm else _identity
+    stem, *more = [_stem_function(code, name) for name in stemmer_modes(settings.stemmer(code))]
+    post = _post(code)
     source = settings.stopwords if stopwords and code != FALLBACK else "none"
     stops = frozenset(pre(lower(w)) for w in _stopword_list(code, source))
-    return LanguageProfile(code, lower, pre, stem, _post(code), stops, settings)
+    return LanguageProfile(code, lower, pre, stem, post, stops, settings, _extra_terms(more, post) if more else None)
 
 
 def fingerprint() -> str:

@@ -4,7 +4,7 @@ The classic external-merge inverted-index build. Articles are read one at a
 time (`corpus.iter_corpus`) and analysed in batches (in forked workers for a
 corpus of some size, `build.analysed_batches`); an `Accumulator` numbers
 them in corpus order as before. When what it holds reaches the run budget
-(about half of `config.build_memory_mb()`), the run is *spilled*: its
+(about half of `IndexConfig.runtime.build_memory_mb`), the run is *spilled*: its
 articles, sentences and new terms go to SQLite, its per-sentence columns are
 appended to raw files, and its postings of the three fields, sorted by term
 then document, are written as a run (`index.runs`). Paragraphs never cross a
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, store
+from . import store
 from .config import IndexConfig
 from .analysis import Analyzer
 from .build import (PARALLEL_MIN_ARTICLES, Accumulator, BuildReport, analysed_batches, batched, build_workers,
@@ -74,7 +74,7 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
                      progress: Progress | None = None, workers: int | None = None,
                      memory_mb: int | None = None) -> BuildReport:
     """Write a whole index (database and arrays) into `folder` from the corpus `index_config` names."""
-    plan = Plan(config.build_memory_mb(memory_mb))
+    plan = Plan(memory_mb or index_config.runtime.build_memory_mb)
     corpus, boilerplate = index_config.corpus, index_config.boilerplate
     read = CorpusRead()
     stream = iter_corpus(corpus, read, index_config.limits, keep_hashes=False)  # (the rows' hashes: store)
@@ -87,7 +87,7 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
     held, done = 0, 0
     try:
         for chunk, batch in analysed_batches(batched(itertools.chain(head, stream)), analyzer, boilerplate,
-                                             n_workers, words):
+                                             n_workers, words, index_config.language):
             raise_if_stopped()       # a stop signal whose exception landed where it was dropped
             acc.add_batch(batch, chunk)
             held += (len(batch.s_triples[0]) + len(batch.t_triples[0])) * POSTING_BYTES

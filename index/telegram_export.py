@@ -19,7 +19,7 @@ text becomes one article:
   twice (`index.corpus.read_corpus`); ``telegram/<chat>/<message>`` for other chats;
 * linked as ``https://t.me/<username>/<id>`` when the username is known: the
   export's ``username`` (if a tool wrote one) or the setting
-  ``TELEGRAM_EXPORT_USERNAMES`` (`index.config.export_usernames`);
+  ``TELEGRAM_EXPORT_USERNAMES`` (`index.config.RuntimeSettings`);
 * its source is the chat's name.
 
 Service messages (joins, pins, title changes) and messages without text are
@@ -154,8 +154,8 @@ def read_export(data: bytes, rel: str, usernames: Mapping[str, str] | None = Non
         yield Skipped(rel, "not a Telegram export (no chat with messages)")
         return
     if usernames is None:
-        from .config import export_usernames
-        usernames = export_usernames()
+        from .config import current_runtime
+        usernames = current_runtime().usernames
     counts: dict[str, int] = {}
     for chat in chats:
         yield from chat_articles(chat, rel, usernames, counts)

@@ -114,10 +114,10 @@ def test_failing_worker_stops_the_build(corpus: Path, monkeypatch: pytest.Monkey
     articles = read_corpus(corpus).articles
     real = build_mod.analyse_article
 
-    def broken(article, analyzer, boilerplate=None):  # noqa: ANN001, ANN202
+    def broken(article, analyzer, boilerplate=None, language=None):  # noqa: ANN001, ANN202
         if article.id == "a017":
             raise ValueError("cannot analyse a017")
-        return real(article, analyzer, boilerplate)
+        return real(article, analyzer, boilerplate, language)
     monkeypatch.setattr(build_mod, "analyse_article", broken)  # inherited by the forked workers
     monkeypatch.setattr(build_mod, "BATCH_ARTICLES", 4)
     with pytest.raises(BuildWorkerError, match="cannot analyse a017"):
@@ -233,15 +233,12 @@ def test_merged_runs_equal_postings_from_all_triples(seed: int, tmp_path: Path) 
         assert np.array_equal(got[2], want.tfs) and got[2].dtype == np.uint16
 
 
-def test_the_memory_budget_is_read_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BUILD_MEMORY_MB", raising=False)
-    assert config.build_memory_mb() == config.DEFAULT_BUILD_MEMORY_MB
-    monkeypatch.setenv("BUILD_MEMORY_MB", "300")
-    assert config.build_memory_mb() == 300 and config.build_memory_mb(64) == 64
+def test_the_memory_budget_is_read_in_one_place() -> None:
+    assert config.IndexConfig.from_env({}).runtime.build_memory_mb == config.DEFAULT_BUILD_MEMORY_MB
+    assert config.IndexConfig.from_env({"BUILD_MEMORY_MB": "300"}).runtime.build_memory_mb == 300
     for bad in ("lots", "0"):
-        monkeypatch.setenv("BUILD_MEMORY_MB", bad)
         with pytest.raises(ValueError, match="BUILD_MEMORY_MB"):
-            config.build_memory_mb()
+            config.IndexConfig.from_env({"BUILD_MEMORY_MB": bad})
 
 
 def test_the_progress_bar_shows_an_eta() -> None:
