@@ -21,8 +21,12 @@ corpus languages.
 Choose settings on ``tune``; ``holdout`` is the result. Writes
 ``bench/results/languages.md``.
 
+The choices (``--cjk``, ``--thai``, ``--stopwords``, ``--stem tr=prefix5,ar=light10``)
+go into the index through `IndexConfig.languages`, as $INDEX_CJK ... would.
+
 Run: ``.venv/bin/python bench/languages.py [--langs ru,zh] [--cjk bigram|jieba|bigram+unigram]
-[--thai dict|bigram] [--mixed] [--out FILE]``.
+[--thai dict|longest|bigram|dict+bigram] [--stopwords none|stop-words|iso] [--stem CODE=MODE,...]
+[--mixed] [--out FILE]``.
 """
 from __future__ import annotations
 
@@ -44,10 +48,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.machine import cpu_model  # noqa: E402
 from bench.squad import Question, first_correct, load_questions, score  # noqa: E402
 from index import detect, multilingual  # noqa: E402
-from index.analysis import Analyzer  # noqa: E402
 from index.engine import SearchIndex  # noqa: E402
-from index.config import IndexConfig  # noqa: E402
-from index.languages import LanguageSettings  # noqa: E402
+from index.config import IndexConfig, language_settings  # noqa: E402
+from index.languages import CJK_MODES, STOPWORD_SOURCES, THAI_MODES, LanguageSettings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "results" / "languages.md"
@@ -139,11 +142,11 @@ def metrics(questions: list[Question], hits: list[list[Hit]]) -> dict:
             "top_len": float(np.mean([h[0][2] - h[0][1] for h in hits if h] or [0]))}
 
 
-def run_language(lang: str, work: Path, analyzer: Analyzer) -> dict:
+def run_language(lang: str, work: Path, config: IndexConfig) -> dict:
     corpus = work / f"corpus-{lang}"
     n_docs = write_corpus(lang, corpus)
     started = time.perf_counter()
-    index, _ = SearchIndex.build(corpus, work / f"index-{lang}", config=IndexConfig(), workers=1)
+    index, _ = SearchIndex.build(corpus, work / f"index-{lang}", config=config, workers=1)
     build_s = time.perf_counter() - started
     ref = Reference([s for d in docs(lang) for s in reference_sentences(d["doc_id"], d["text"])])
     out = {"lang": lang, "build_s": build_s, "bytes": index.stats().bytes_on_disk,
@@ -158,11 +161,11 @@ def run_language(lang: str, work: Path, analyzer: Analyzer) -> dict:
     return out
 
 
-def run_mixed(langs: list[str], work: Path, analyzer: Analyzer, floors: list[float]) -> dict:
+def run_mixed(langs: list[str], work: Path, config: IndexConfig, floors: list[float]) -> dict:
     corpus = work / "corpus-mixed"
     for lang in langs:
         write_corpus(lang, corpus, prefix=f"{lang}:")
-    index, _ = SearchIndex.build(corpus, work / "index-mixed", config=IndexConfig(), workers=1)
+    index, _ = SearchIndex.build(corpus, work / "index-mixed", config=config, workers=1)
     out: dict = {"languages": dict(index.languages), "floors": {}, "detect": {}}
     for lang in langs:
         qs = load_questions(DATA / lang)
@@ -235,35 +238,39 @@ def _render_mixed(mixed: dict) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--langs", default=",".join(LANGS))
-    ap.add_argument("--cjk", default="bigram", choices=("bigram", "jieba", "bigram+unigram"))
-    ap.add_argument("--thai", default="dict", choices=("dict", "bigram", "dict+bigram"))
-    ap.add_argument("--stopwords", default="none", choices=("iso", "stop-words", "none"))
+    default = LanguageSettings()
+    ap.add_argument("--cjk", default=default.cjk, choices=CJK_MODES)
+    ap.add_argument("--thai", default=default.thai, choices=THAI_MODES)
+    ap.add_argument("--stopwords", default=default.stopwords, choices=STOPWORD_SOURCES)
+    ap.add_argument("--stem", default="", help="CODE=MODE,... stemming instead of the defaults "
+                                               "(index.languages.stemmer_modes), as $INDEX_STEMMING")
     ap.add_argument("--mixed", action="store_true")
     ap.add_argument("--floors", default="0,0.2,0.5,1")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     langs = [x for x in args.langs.split(",") if x]
-    seg = LanguageSettings(cjk=args.cjk, thai=args.thai, stopwords=args.stopwords)
-    if seg != LanguageSettings():
-        # the index builds its analyzer from IndexConfig, which does not carry segmentation choices yet
-        sys.exit("--cjk/--thai/--stopwords other than the defaults are not wired into IndexConfig yet "
-                 "(the tune comparisons in bench/results/languages.md were measured before that change)")
-    analyzer = Analyzer(segmentation=seg)
+    try:
+        seg = language_settings({"INDEX_CJK": args.cjk, "INDEX_THAI": args.thai,
+                                 "INDEX_STOPWORDS": args.stopwords, "INDEX_STEMMING": args.stem})
+    except ValueError as exc:
+        sys.exit(f"error: {exc}")
+    config = IndexConfig(languages=seg)
     results, mixed = [], None
     with tempfile.TemporaryDirectory(prefix="xquad-") as tmp:
         for lang in langs:
-            r = run_language(lang, Path(tmp), analyzer)
+            r = run_language(lang, Path(tmp), config)
             h = r["splits"]["holdout"]
             print(f"{lang}: holdout R@1 {h['ours']['r1']:.3f} (rank-bm25 {h['ref']['r1']:.3f}) "
                   f"tune R@1 {r['splits']['tune']['ours']['r1']:.3f} sent/para {r['sent_per_para']:.2f}",
                   flush=True)
             results.append(r)
         if args.mixed:
-            mixed = run_mixed(langs, Path(tmp), analyzer, [float(x) for x in args.floors.split(",")])
+            mixed = run_mixed(langs, Path(tmp), config, [float(x) for x in args.floors.split(",")])
     meta = {"command": "python bench/languages.py " + " ".join(sys.argv[1:]),
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "segmentation": f"cjk={seg.cjk}, thai={seg.thai}, stopwords={seg.stopwords}"}
+            "segmentation": f"cjk={seg.cjk}, thai={seg.thai}, stopwords={seg.stopwords}, stemming "
+                            + (", ".join(f"{c}={m}" for c, m in seg.stemming) or "snowball")}
     text = render(results, mixed, meta)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

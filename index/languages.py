@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 
-TABLE_VERSION = "3"
+TABLE_VERSION = "4"
 """Bump whenever a profile's output changes for the same input."""
 
 FALLBACK = "und"
@@ -198,16 +198,90 @@ def _isri() -> Callable[[str], str]:
     return ISRIStemmer().stem
 
 
-_STEMMER_NAMES = ("snowball", "none", "light10", "isri")
+# --------------------------------------------------------------------------
+# Compound splitting (German, Dutch, Swedish ...: "Wasserkraftwerk" -> wasser, kraftwerk, kraft, werk)
+# --------------------------------------------------------------------------
+
+SPLIT_MIN_CHARS = 8      # shorter words are not split
+PART_MIN_CHARS = 4       # nor into parts shorter than this
+LEXICON_WORDS = 200_000  # the most frequent words of the language (wordfreq's list) are the lexicon
+_LINKS = ("", "s", "es", "n", "en", "e", "er")  # linking letters a modifier may end with (Fugenelemente)
+
+
+@lru_cache(maxsize=4)
+def _lexicon(code: str) -> dict[str, int]:
+    """word -> frequency bucket (0 = most frequent; a bucket is a hundredth of a power of ten) of
+    the language's `LEXICON_WORDS` most frequent words, from the wordfreq package (its word lists
+    ship in its wheel); empty without it. Loaded on the first word that could be a compound."""
+    try:
+        from wordfreq import get_frequency_list
+    except ImportError:
+        return {}
+    try:
+        buckets = get_frequency_list(code, wordlist="large")
+    except LookupError:
+        return {}
+    out: dict[str, int] = {}
+    for rank, words in enumerate(buckets):
+        for word in words:
+            out.setdefault(word, rank)
+        if len(out) >= LEXICON_WORDS:
+            break
+    return out
+
+
+def compound_parts(word: str, lexicon: dict[str, int], depth: int = 3) -> list[str]:
+    """The parts of a compound found in `lexicon`, nested parts included ("wasserkraftwerk" ->
+    wasser, kraftwerk, kraft, werk); [] when it is no compound.
+
+    Koehn and Knight's (2003) rule: of the ways to cut the word in two known words (the first
+    may end in a linking s, es, n, en, e or er), take the one whose parts' geometric mean
+    frequency is highest, and only when it beats the whole word's own frequency."""
+    if len(word) < SPLIT_MIN_CHARS or depth == 0:
+        return []
+    unknown = len(lexicon) + 1000   # a word outside the lexicon: rarer than any in it
+    best, best_cost = None, lexicon.get(word, unknown)
+    for cut in range(PART_MIN_CHARS, len(word) - PART_MIN_CHARS + 1):
+        head = word[cut:]
+        head_rank = lexicon.get(head)
+        if head_rank is None:
+            continue
+        modifier = word[:cut]
+        for link in _LINKS:
+            stem = modifier[:len(modifier) - len(link)] if link else modifier
+            if (not link or modifier.endswith(link)) and len(stem) >= PART_MIN_CHARS and stem in lexicon:
+                cost = (lexicon[stem] + head_rank) / 2   # buckets are logarithmic: a geometric mean
+                if cost < best_cost:
+                    best, best_cost = (stem, head), cost
+                break
+    if best is None:
+        return []
+    out: list[str] = []
+    for part in best:
+        out.append(part)
+        out.extend(compound_parts(part, lexicon, depth - 1))
+    return list(dict.fromkeys(out))
+
+
+def _splitter(code: str, stem: Callable[[str], str], post: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    def split(word: str) -> tuple[str, ...]:
+        if len(word) < SPLIT_MIN_CHARS:
+            return ()
+        return tuple(dict.fromkeys(post(stem(part)) for part in compound_parts(word, _lexicon(code))))
+    return split
+
+
+_STEMMER_NAMES = ("snowball", "none", "light10", "isri", "split")
 _PREFIX_RE = re.compile(r"prefix([3-9])")
 
 
 def stemmer_modes(mode: str) -> list[str]:
     """The stemmers of a mode: "snowball", "none", "prefixN" (the first N letters, N 3-9),
-    "light10" or "isri" (Arabic); "a+b" indexes a's stem and b's as an extra term."""
+    "light10" or "isri" (Arabic); "a+b" indexes a's stem and b's as an extra term; "+split"
+    adds the (first-stemmer-stemmed) parts of a compound (`compound_parts`) as extra terms."""
     names = mode.split("+")
-    for name in names:
-        if name not in _STEMMER_NAMES and not _PREFIX_RE.fullmatch(name):
+    for i, name in enumerate(names):
+        if name not in _STEMMER_NAMES and not _PREFIX_RE.fullmatch(name) or name == "split" and i == 0:
             raise ValueError(f"unknown stemming mode {name!r} in {mode!r}")
     return names
 
@@ -228,8 +302,18 @@ def _stem_function(code: str, name: str) -> Callable[[str], str]:
     return _prefix(int(match.group(1))) if match else _identity
 
 
-def _extra_terms(stems: list[Callable[[str], str]], post: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
-    return lambda pre: tuple(dict.fromkeys(post(stem(pre)) for stem in stems))
+def _extra_terms(code: str, names: list[str], stem: Callable[[str], str],
+                 post: Callable[[str], str]) -> Callable[[str], tuple[str, ...]] | None:
+    """The extra index terms of a pre-folded word for the stemmers after the first (None: none)."""
+    if not names:
+        return None
+    makers = [_splitter(code, stem, post) if name == "split" else _one_term(_stem_function(code, name), post)
+              for name in names]
+    return lambda pre: tuple(dict.fromkeys(term for make in makers for term in make(pre)))
+
+
+def _one_term(stem: Callable[[str], str], post: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    return lambda pre: (post(stem(pre)),)
 
 
 # --------------------------------------------------------------------------
@@ -290,8 +374,13 @@ def _thai_words(run: str, engine: str = "newmm") -> list[Span]:
     return spans if pos == len(run) else _cluster_bigrams(run)
 
 
-STEMMING: tuple[tuple[str, str], ...] = ()
-"""Per-language stemming that is not plain Snowball (code, mode); see `stemmer_modes`."""
+STEMMING: tuple[tuple[str, str], ...] = (("ar", "snowball+isri"), ("de", "snowball+split"),
+                                         ("tr", "snowball+prefix4"))
+"""Per-language stemming that is not plain Snowball (code, mode; see `stemmer_modes`), each chosen
+on XQuAD tune R@1 (`bench/results/languages.md`): Arabic Snowball 0.700, + ISRI root 0.706
+(light10 0.693, ISRI alone 0.696, Snowball + light10 0.679, light10 + ISRI 0.704); German
+Snowball 0.711, + compound parts 0.738; Turkish Snowball 0.712, first 5 letters alone (Can et
+al. 2008) 0.715, Snowball + first 4 / 5 / 6 / 7 letters 0.736 / 0.733 / 0.722 / 0.701."""
 
 
 @dataclass(frozen=True)
@@ -412,17 +501,17 @@ def profile(code: str, settings: LanguageSettings = LanguageSettings(), stopword
     code = normalize_code(code)
     lower = _turkic_casefold if code in ("tr", "az") else _casefold
     pre = _PRE_FOLDS.get(code, _identity)
-    stem, *more = [_stem_function(code, name) for name in stemmer_modes(settings.stemmer(code))]
-    post = _post(code)
+    first, *more = stemmer_modes(settings.stemmer(code))
+    stem, post = _stem_function(code, first), _post(code)
     source = settings.stopwords if stopwords and code != FALLBACK else "none"
     stops = frozenset(pre(lower(w)) for w in _stopword_list(code, source))
-    return LanguageProfile(code, lower, pre, stem, post, stops, settings, _extra_terms(more, post) if more else None)
+    return LanguageProfile(code, lower, pre, stem, post, stops, settings, _extra_terms(code, more, stem, post))
 
 
 def fingerprint() -> str:
     """What changes analysis outside this file's code: the table version and the packages' versions."""
     parts = [TABLE_VERSION]
-    for package in ("snowballstemmer", "stop-words", "stopwordsiso", "pythainlp", "jieba"):
+    for package in ("snowballstemmer", "stop-words", "stopwordsiso", "pythainlp", "jieba", "wordfreq"):
         try:
             parts.append(f"{package}={metadata.version(package)}")
         except metadata.PackageNotFoundError:
