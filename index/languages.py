@@ -217,8 +217,9 @@ def _lexicon(code: str) -> dict[str, int]:
         from wordfreq import get_frequency_list
     except ImportError:
         return {}
-    try:
-        buckets = get_frequency_list(code, wordlist="large")
+    read = getattr(get_frequency_list, "__wrapped__", get_frequency_list)  # past wordfreq's own cache:
+    try:                                                                   # its whole list is ~40 MB more
+        buckets = read(code, wordlist="large")
     except LookupError:
         return {}
     out: dict[str, int] = {}
