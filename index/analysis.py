@@ -442,6 +442,11 @@ class Analyzer:
     def __repr__(self) -> str:
         return f"Analyzer({self.options!r}, language={self.language!r})"
 
+    def warm(self) -> None:
+        """Load the language's lazily loaded data now (`LanguageProfile.warm`)."""
+        if self._profile is not None:
+            self._profile.warm()
+
     def for_language(self, code: str | None) -> "Analyzer":
         """The analyzer for another language with the same options (one per process and code)."""
         code = "en" if code == "en" else languages.normalize_code(code)

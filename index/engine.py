@@ -124,6 +124,8 @@ class SearchIndex:
             ranker.titles.weights  # noqa: B018
         ranker.duplicates  # noqa: B018
         ranker.warm()
+        for code in self.languages:   # a German lexicon, the Thai dictionary: at start, not on a question
+            self.base_analyzer.for_language(code).warm()
         # what load read in full but queries read sparsely or never: out of our resident set
         store.release(self.arrays, ("s_tfs", "p_tfs", "t_tfs", "s_docs", "p_docs", "t_docs",
                                     "sent_len", "para_len", "title_len", "sent_hash"))

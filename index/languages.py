@@ -488,6 +488,14 @@ class LanguageProfile:
     segmentation: LanguageSettings
     extra: Callable[[str], tuple[str, ...]] | None = None  # more index terms of a pre-folded word
 
+    def warm(self) -> None:
+        """Load now what the first word would load (a compound lexicon, the Thai dictionary):
+        a loaded index pays it at start rather than on its first question."""
+        if self.extra is not None and "split" in stemmer_modes(self.segmentation.stemmer(self.code)):
+            _lexicon(self.code)
+        if self.code == "th" and self.segmentation.thai != "bigram":
+            _thai_words("\u0e44\u0e17\u0e22", "longest" if self.segmentation.thai == "longest" else "newmm")
+
     def term(self, lower: str) -> tuple[str, bool]:
         """(index term, is a stopword) of one casefolded word."""
         pre = self.pre_fold(lower)
