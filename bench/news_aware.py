@@ -29,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index import config, engine  # noqa: E402
+from index import engine  # noqa: E402
+from index.config import RuntimeSettings  # noqa: E402
 from index.engine import SearchIndex  # noqa: E402
 from index.filters import NO_FILTERS, parse_filters  # noqa: E402
 
@@ -70,7 +71,7 @@ def summary(rows: list[dict]) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    config.today = lambda: TODAY
+    RuntimeSettings.today = lambda self: TODAY   # the questions' "last year" is the data's
     questions = [json.loads(line) for line in (EVAL / "questions.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         index, report = SearchIndex.build(EVAL / "articles", Path(tmp) / "index")

@@ -12,7 +12,7 @@ Two jobs, one vocabulary of months:
   label for the reply ("from June 2023").
 
 The question's forms and what they mean (``today`` is given by the caller,
-`index.config.today`):
+`index.config.RuntimeSettings.today`):
 
 =================================  ==========================================
 ``after:2022`` / ``after:2022-06``  from the first day of that period
