@@ -99,6 +99,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, compress, repeat
 from operator import is_, not_
 
@@ -433,7 +434,7 @@ class Analyzer:
         self._parts: _Cache = _Cache(self._analyze_part if profile is None else self._analyze_part_lang)
         self._units: _Cache = _Cache(self._analyze_plain)
         # more index terms of a word where the language indexes two stems (not in phrase words)
-        self._extras: _Cache | None = None if profile is None or profile.extra is None else _Cache(self._part_extras)
+        self._extras = None if profile is None or profile.extra is None else _Cache(partial(_part_extras, self))
         self._words: _Cache = _Cache(self._analyze_word)
         self._terms: _Cache = _Cache(lambda s: self._analyze_word(s)[0])
         self._lookup = self._terms.__getitem__
@@ -441,11 +442,6 @@ class Analyzer:
 
     def __repr__(self) -> str:
         return f"Analyzer({self.options!r}, language={self.language!r})"
-
-    def warm(self) -> None:
-        """Load the language's lazily loaded data now (`LanguageProfile.warm`)."""
-        if self._profile is not None:
-            self._profile.warm()
 
     def for_language(self, code: str | None) -> "Analyzer":
         """The analyzer for another language with the same options (one per process and code)."""
@@ -615,11 +611,8 @@ class Analyzer:
             ):
                 terms.append(whole)
         if self.options.split_hyphens:
-            for part, (w, ok, numeric) in zip(parts, infos):
-                if w and ok:
-                    terms.append(w)
-                    if extras is not None and not numeric:
-                        terms.extend(extras[part])
+            terms.extend(t for part, (w, ok, num) in zip(parts, infos) if w and ok
+                         for t in ((w, *extras[part]) if extras is not None and not num else (w,)))
 
     def _analyze_part(self, raw: str) -> _PartInfo:
         """One hyphen-free word: possessive, numbers, stopwords, fold, stem."""
@@ -658,15 +651,15 @@ class Analyzer:
         return (profile.post_fold(self._stems[pre]), pre not in self._stopwords, False)
 
 
-    def _part_extras(self, raw: str) -> tuple[str, ...]:
-        """The extra index terms of one hyphen-free word (its other stems), without its main term."""
-        profile = self._profile
-        pre = profile.pre_fold(profile.lower(raw))
-        main = self._parts[raw][0]
-        return tuple(t for t in profile.extra(pre) if t and t != main)
-
 
 _SIBLINGS: dict[tuple, Analyzer] = {}
+
+
+def _part_extras(analyzer: Analyzer, raw: str) -> tuple[str, ...]:
+    """The extra index terms of one hyphen-free word (its other stems), without its main term."""
+    profile = analyzer._profile
+    main = analyzer._parts[raw][0]
+    return tuple(t for t in profile.extra(profile.pre_fold(profile.lower(raw))) if t and t != main)
 
 
 def _version(analyzer: "Analyzer") -> str:

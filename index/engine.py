@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import news, spelling, store
+from . import languages, news, spelling, store
 from .analysis import Analyzer
 from .build import Accumulator, BuildReport, accumulate, paragraph_field
 from .config import IndexConfig, RuntimeSettings, current_runtime
@@ -85,11 +85,10 @@ class SearchIndex:
 
     # ----- loading and building -------------------------------------------------
     @classmethod
-    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS,
-             runtime: RuntimeSettings | None = None) -> "SearchIndex":
-        """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason).
-
-        `runtime` (default: this process's, `config.current_runtime`) says what "today" is."""
+    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS, runtime: RuntimeSettings | None = None
+             ) -> "SearchIndex":
+        """Open the current generation (`runtime`: default `current_runtime()`); raises IndexMissing or
+        IndexCorrupt (with a reason)."""
         gen = store.current_generation(root)
         texts = TextStore(gen)
         try:
@@ -125,7 +124,7 @@ class SearchIndex:
         ranker.duplicates  # noqa: B018
         ranker.warm()
         for code in self.languages:   # a German lexicon, the Thai dictionary: at start, not on a question
-            self.base_analyzer.for_language(code).warm()
+            languages.warm(code, self.config.languages)
         # what load read in full but queries read sparsely or never: out of our resident set
         store.release(self.arrays, ("s_tfs", "p_tfs", "t_tfs", "s_docs", "p_docs", "t_docs",
                                     "sent_len", "para_len", "title_len", "sent_hash"))

@@ -535,5 +535,10 @@ def fingerprint() -> str:
     return ";".join(parts)
 
 
+def warm(code: str, settings: LanguageSettings) -> None:
+    """Load a language's lazily loaded data now (`LanguageProfile.warm`)."""
+    profile(code, settings).warm()
+
+
 def language_name(code: str) -> str:
     return NAMES.get(code, code)
