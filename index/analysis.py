@@ -406,9 +406,8 @@ class Analyzer:
     for another language, with the same options)."""
 
     __slots__ = (
-        "options", "version", "language", "segmentation", "_profile", "_stopwords", "_stem",
+        "options", "version", "language", "segmentation", "_profile", "_stopwords", "_stem", "_extras",
         "_folds", "_parts", "_stems", "_terms", "_words", "_units", "_lookup", "_segmenting", "_never_skipped",
-        "_extras",
     )
 
     def __init__(self, options: AnalyzerOptions = AnalyzerOptions(), language: str | None = None,
@@ -433,7 +432,6 @@ class Analyzer:
         self._stems: _Cache = _Cache(self._stem)
         self._parts: _Cache = _Cache(self._analyze_part if profile is None else self._analyze_part_lang)
         self._units: _Cache = _Cache(self._analyze_plain)
-        # more index terms of a word where the language indexes two stems (not in phrase words)
         self._extras = None if profile is None or profile.extra is None else _Cache(partial(_part_extras, self))
         self._words: _Cache = _Cache(self._analyze_word)
         self._terms: _Cache = _Cache(lambda s: self._analyze_word(s)[0])
@@ -651,12 +649,12 @@ class Analyzer:
         return (profile.post_fold(self._stems[pre]), pre not in self._stopwords, False)
 
 
-
 _SIBLINGS: dict[tuple, Analyzer] = {}
 
 
 def _part_extras(analyzer: Analyzer, raw: str) -> tuple[str, ...]:
-    """The extra index terms of one hyphen-free word (its other stems), without its main term."""
+    """The extra index terms of one hyphen-free word (its other stems, where its language indexes
+    two; not phrase words), without its main term."""
     profile = analyzer._profile
     main = analyzer._parts[raw][0]
     return tuple(t for t in profile.extra(profile.pre_fold(profile.lower(raw))) if t and t != main)
