@@ -26,6 +26,15 @@ Service messages (joins, pins, title changes) and messages without text are
 skipped and counted in one line of the build summary. An edited message
 appears once with its last text; when one id appears more than once (exports
 merged by hand), the copy edited last wins.
+
+The file is streamed (`index.json_stream`), never parsed whole: a first pass
+checks the whole document and notes each chat's name, type, id and username
+(a tool may write them after the messages) and whether its message ids rise
+(Telegram Desktop writes them so); the second pass turns one message at a time
+into an article. Memory holds one message, except for a chat whose ids repeat
+or go back (exports merged by hand), which is held whole to keep the copy
+edited last, as before. A broken or cut-short file gives one line saying
+where and no article (the rest of the corpus is read; an upload is refused).
 """
 from __future__ import annotations
 
