@@ -9,7 +9,10 @@ and every 60th a photo without text. Generating an article costs ~1.5 ms, so
 ((n - 1) % M + 1)'s text with " (n)" appended (every text still differs). Usage:
 
     python bench/gen_export.py 100000 /tmp/export-corpus   # writes /tmp/export-corpus/result.json
-    python bench/gen_export.py 1000000 /tmp/export-1m --distinct 100000
+    python bench/gen_export.py 1000000 /tmp/export-1m --distinct 100000 [--texts-from /tmp/export-corpus/result.json]
+
+``--texts-from`` takes the distinct texts from an export written before (of at least M messages)
+instead of generating them again: the same file, in seconds.
 """
 from __future__ import annotations
 
@@ -53,20 +56,29 @@ def message(n: int, table: WordTable, distinct: int | None = None, texts: dict[i
 def _text(n: int, table: WordTable, distinct: int | None, texts: dict[int, str]) -> str:
     """Message n's text: article n's title and first paragraph, or with `distinct`, a repeat of one."""
     if distinct and n > distinct:
-        return _text((n - 1) % distinct + 1, table, None, texts) + f" ({n})"
-    if n not in texts:
+        return _text((n - 1) % distinct + 1, table, distinct, texts) + f" ({n})"
+    text = texts.get(n)
+    if text is None:
         article = generate_article(table, n)
-        texts[n] = article.title + "\n\n" + " ".join(article.paragraphs[0])
-        if not distinct:
-            return texts.pop(n)
-    return texts[n]
+        text = article.title + "\n\n" + " ".join(article.paragraphs[0])
+        if distinct:
+            texts[n] = text       # kept for its repeats
+    return text
 
 
-def write_export(n_messages: int, folder: Path, distinct: int | None = None) -> Path:
+def texts_of(path: Path, upto: int) -> dict[int, str]:
+    """The texts of messages 1..upto of an export this script wrote (as `_text` makes them)."""
+    from index.telegram_export import message_text
+    with open(path, encoding="utf-8") as fh:
+        return {m["id"]: message_text(m["text"]) for m in json.load(fh)["messages"]
+                if m["id"] <= upto and m.get("type") == "message" and m.get("text")}
+
+
+def write_export(n_messages: int, folder: Path, distinct: int | None = None, texts_from: Path | None = None) -> Path:
     table = WordTable.measure()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "result.json"
-    texts: dict[int, str] = {}
+    texts: dict[int, str] = texts_of(texts_from, distinct or n_messages) if texts_from else {}
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('{\n "name": "Generated News",\n "type": "public_channel",\n "id": 1777000000,\n "messages": [\n')
         for n in range(1, n_messages + 1):
@@ -80,9 +92,10 @@ def main() -> None:
     parser.add_argument("messages", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--distinct", type=int, help="generate only this many texts, then repeat them numbered")
+    parser.add_argument("--texts-from", type=Path, help="an earlier export of this script to take the texts from")
     args = parser.parse_args()
     started = time.perf_counter()
-    path = write_export(args.messages, args.folder, args.distinct)
+    path = write_export(args.messages, args.folder, args.distinct, args.texts_from)
     print(f"{path}: {args.messages} messages, {path.stat().st_size / 1e6:.1f} MB "
           f"in {time.perf_counter() - started:.1f} s")
 
