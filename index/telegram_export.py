@@ -289,13 +289,15 @@ def _chat_members(cursor: JsonCursor, chats: list[_Chat], nested: bool) -> Itera
 def _survey(cursor: JsonCursor) -> list[_Chat]:
     """The first pass: the whole document checked, each chat's keys and whether its ids are in order."""
     chats: list[_Chat] = []
-    where = ""
+    last = None
     try:
         for number, msg in _walk(cursor, chats):
             if msg is not _END:
                 chats[number].note(msg)
-                where = f" (after message {chats[number].messages} of chat {len(chats)})"
+                last = number
     except JsonStreamError as exc:
+        where = "" if last is None else \
+            f" (after message {chats[last].messages} of chat {sum(c.has_messages for c in chats[:last + 1])})"
         raise JsonStreamError(f"{exc}{where}") from None
     return chats
 
