@@ -182,7 +182,8 @@ def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Artic
 
     The size is checked before anything is read and the read is capped (a file that
     grows meanwhile cannot take the memory); a pipe or a device under an article's name
-    is never opened for a blocking or endless read; JSONL is streamed line by line.
+    is never opened for a blocking or endless read; JSONL is streamed line by line, a
+    Telegram export (`index.telegram_export`) message by message.
     """
     is_jsonl = rel.lower().endswith(".jsonl")
     is_export = path.name.lower() == EXPORT_FILE
@@ -203,6 +204,10 @@ def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Artic
         if is_jsonl:
             yield from read_jsonl(fh, rel, limits.text_file_bytes)
             return
+        if is_export:      # streamed: memory holds one message, not the file
+            from .telegram_export import read_export   # imports index.ingest, which imports this module
+            yield from read_export(fh, rel, limit=limit)
+            return
         try:
             data = fh.read(limit + 1)
         except OSError as exc:
@@ -210,10 +215,6 @@ def read_file(path: Path, rel: str, limits: Limits = Limits()) -> Iterator[Artic
             return
     if len(data) > limit:
         yield Skipped(rel, f"too large: over {limit} bytes (it grew while being read)")
-        return
-    if is_export:
-        from .telegram_export import read_export   # imports index.ingest, which imports this module
-        yield from read_export(data, rel)
         return
     problem = _bytes_problem(data)
     if problem:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -191,9 +191,11 @@ class SearchIndex:
         store.write_generation(self.root, fill)
         return SearchIndex.load(self.root, self.params, self.config.runtime), acc.n_sentences - acc.first_sentence
 
-    def find_article_text(self, body: str) -> str | None:
-        """The id of an indexed article whose body is the same text (`index.corpus.text_hash`), if any."""
-        return self.texts.article_with_hash(text_hash(body))
+    def find_article_texts(self, bodies: Sequence[str]) -> list[str | None]:
+        """For each body, the id of an indexed article with the same text (`index.corpus.text_hash`) or None."""
+        keys = [text_hash(body) for body in bodies]
+        found = self.texts.articles_with_hashes(keys)
+        return [found.get(key) for key in keys]
 
     def stale_reason(self, corpus: Path, config: IndexConfig | None = None) -> str | None:
         """Why this index does not reflect `corpus` read with `config` (None when it does)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from .config import (CHANNEL_DIR, EXTENSIONS, MAX_TEXT_FILE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_DIR, Limits)
@@ -18,7 +19,7 @@ from .corpus import Article, Skipped, _bytes_problem, parse_jsonl, parse_text
 from .durable import fsync_dir, replace_durably, written_aside
 
 __all__ = ["CHANNEL_DIR", "EXTENSIONS", "MAX_TEXT_FILE_BYTES", "MAX_UPLOAD_BYTES", "UPLOAD_DIR", "IngestError",
-           "safe_name", "parse_upload", "write_new", "replace_file", "post_markdown", "post_title"]
+           "safe_name", "parse_upload", "free_path", "write_new", "replace_file", "post_markdown", "post_title"]
 
 
 class IngestError(Exception):
@@ -36,8 +37,11 @@ def safe_name(name: str) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-def parse_upload(name: str, data: bytes, limits: Limits = Limits()) -> list[Article]:
-    """The articles of an uploaded file, or IngestError naming the problem."""
+def parse_upload(name: str, data: bytes, limits: Limits = Limits(), rel: str | None = None) -> list[Article]:
+    """The articles of an uploaded file, or IngestError naming the problem. `name` is the file's
+    name as sent (its type, and what a problem is shown under); `rel` the corpus path it is to be
+    saved as, which the articles' paths and ids follow (default: `name`)."""
+    rel = rel or name
     ext = os.path.splitext(name)[1].lower()
     if ext not in EXTENSIONS and ext != ".json":
         raise IngestError(f"Unsupported file type {ext or '(none)'}: send .txt, .md, .jsonl or a Telegram "
@@ -46,17 +50,17 @@ def parse_upload(name: str, data: bytes, limits: Limits = Limits()) -> list[Arti
         raise IngestError(f"The file is {len(data)} bytes; the limit is {limits.upload_bytes} bytes "
                           f"({limits.upload_bytes / 2**20:g} MB).")
     if ext == ".json":
-        return export_articles(name, data)
+        return export_articles(name, data, rel)
     if ext != ".jsonl" and len(data) > limits.text_file_bytes:
         raise IngestError(f"An article file may be at most {limits.text_file_bytes} bytes.")
     problem = _bytes_problem(data)
     if problem:
         raise IngestError(f"The file cannot be used: {problem}.")
     text = data.decode("utf-8")
-    items = list(parse_jsonl(text, name)) if ext == ".jsonl" else [parse_text(text, name)]
+    items = list(parse_jsonl(text, rel)) if ext == ".jsonl" else [parse_text(text, rel)]
     bad = [i for i in items if isinstance(i, Skipped)]
     if bad:
-        shown = "; ".join(str(b) for b in bad[:5])
+        shown = "; ".join(str(Skipped(name, b.reason, b.line)) for b in bad[:5])
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
         raise IngestError(f"The file has problems, nothing was added: {shown}{more}.")
     articles = [i for i in items if isinstance(i, Article)]
@@ -70,15 +74,29 @@ def is_export(name: str) -> bool:
     return name.lower().endswith(".json")
 
 
-def export_articles(name: str, data: bytes) -> list[Article]:
+def export_articles(name: str, data: bytes, rel: str | None = None) -> list[Article]:
     """The messages of an uploaded Telegram export as articles (service and empty messages skipped)."""
     from .telegram_export import read_export   # (it uses this module's post_title)
-    items = list(read_export(data, name))   # usernames: TELEGRAM_EXPORT_USERNAMES (config.current_runtime)
+    items = list(read_export(data, rel or name))   # usernames: TELEGRAM_EXPORT_USERNAMES (config.current_runtime)
     articles = [i for i in items if isinstance(i, Article)]
     if not articles:
-        why = "; ".join(str(i) for i in items if isinstance(i, Skipped)) or "no message with text"
-        raise IngestError(f"The file is not a Telegram export with messages ({why}); nothing was added.")
+        why = "; ".join(str(Skipped(name, i.reason, i.line)) for i in items if isinstance(i, Skipped)) \
+            or "no message with text"
+        raise IngestError(f"The file cannot be used as a Telegram export ({why}); nothing was added.")
     return articles
+
+
+def numbered(name: str) -> Iterator[str]:
+    """`name`, then `name` numbered (notes.txt, notes-2.txt, ...): the names a clash moves on to."""
+    stem, ext = os.path.splitext(name)
+    yield name
+    for n in range(2, 10_000):
+        yield f"{stem}-{n}{ext}"
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """Where `write_new` would put `name` now (the first of `numbered` not taken)."""
+    return next((folder / n for n in numbered(name) if not (folder / n).exists()), folder / name)
 
 
 def write_new(folder: Path, name: str, data: bytes) -> Path:
@@ -86,9 +104,8 @@ def write_new(folder: Path, name: str, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = written_aside(folder, data)
     try:
-        stem, ext = os.path.splitext(name)
-        for n in range(1, 10_000):
-            target = folder / (name if n == 1 else f"{stem}-{n}{ext}")
+        for candidate in numbered(name):
+            target = folder / candidate
             try:
                 os.link(tmp, target)   # fails if target exists: never overwrites
             except FileExistsError:

@@ -36,8 +36,8 @@ from .config import IndexConfig
 from .engine import IndexStats, SearchIndex, open_index
 from .hits import Hit, SearchResult
 from .corpus import EXPORT_FILE, Article
-from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, is_export, parse_upload, post_markdown, post_title,
-                     replace_file, safe_name, write_new)
+from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, free_path, is_export, parse_upload, post_markdown,
+                     post_title, replace_file, safe_name, write_new)
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +226,12 @@ class IndexService:
         return report
 
     def add_upload(self, name: str, data: bytes) -> Added:
-        """Validate, save under corpus/uploads/ and index an uploaded file."""
-        articles = parse_upload(safe_name(name), data, self.config.limits)
+        """Validate, save under corpus/uploads/ and index an uploaded file. It is parsed once, before
+        the write lock, as the file it is about to be saved as (ids and paths follow the path)."""
         export = is_export(name)
+        planned = _upload_path(self.corpus, name, export)
+        rel = planned.relative_to(self.corpus).as_posix()
+        articles = parse_upload(safe_name(name), data, self.config.limits, rel)
         with self._write:
             index = self.current()
             new_texts = _not_indexed(index, articles, refuse=not export)
@@ -238,8 +241,10 @@ class IndexService:
                         write_new(self.corpus / UPLOAD_DIR, safe_name(name), data))
             except OSError as exc:           # disk full, read-only corpus folder: nothing was written
                 raise IngestError(f"The file could not be saved ({_why(exc)}); nothing was added.") from exc
-            articles = [a for a in parse_upload(path.relative_to(self.corpus).as_posix(), data, self.config.limits)
-                        if _text_of(a) in new_texts]
+            if path != planned:      # another file took the planned name meanwhile: ids follow the path
+                rel = path.relative_to(self.corpus).as_posix()
+                articles = parse_upload(safe_name(name), data, self.config.limits, rel)
+            articles = [a for a in articles if _text_of(a) in new_texts]
             try:
                 new, sentences = index.add_articles(articles, self.corpus)
             except (OSError, sqlite3.Error) as exc:     # the new generation could not be written
@@ -524,16 +529,19 @@ def _not_indexed(index: SearchIndex, articles: list[Article], refuse: bool) -> s
     """The texts of `articles` the index does not hold yet. `refuse` (a plain upload): any text
     already indexed refuses the whole file; else (an export, whose messages the live channel may
     have delivered already) those are left out, and an export with nothing new is refused."""
-    fresh = set()
-    for article in articles:
-        dup = index.find_article_text(_text_of(article))
-        if dup and refuse:
-            raise IngestError(f"This text is already indexed (article {dup}); nothing was added.")
-        if not dup:
-            fresh.add(_text_of(article))
+    texts = [_text_of(article) for article in articles]
+    indexed = index.find_article_texts(texts)
+    if refuse and (dup := next((d for d in indexed if d), None)):
+        raise IngestError(f"This text is already indexed (article {dup}); nothing was added.")
+    fresh = {text for text, dup in zip(texts, indexed) if not dup}
     if not fresh:
         raise IngestError("Every message of this export is already indexed; nothing was added.")
     return fresh
+
+
+def _upload_path(corpus: Path, name: str, export: bool) -> Path:
+    """Where an upload would be saved now (`add_upload` saves it there unless the name is taken meanwhile)."""
+    return _export_folder(corpus, name) / EXPORT_FILE if export else free_path(corpus / UPLOAD_DIR, safe_name(name))
 
 
 def _export_folder(corpus: Path, name: str) -> Path:

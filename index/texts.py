@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import store
@@ -32,6 +32,7 @@ SENTENCE_TEXT = sentence_text("s")
 
 _SENTENCES = "FROM sentences s JOIN articles a ON a.id = s.article"
 # an untitled article's first words (ArticleRef.opening): the bot shows it under them
+_KEYS_PER_QUERY = 500    # well under SQLite's limit on bound parameters
 OPENING = "CASE WHEN a.title = '' THEN substr(a.text, a.body_start + 1, 200) END"
 _REF = f"a.ext_id, a.title, a.path, a.url, a.published, a.source, {OPENING}"  # ArticleRef's fields
 # the sentences before and after row s when in its paragraph (b, n: NULL at the paragraph's edges)
@@ -140,10 +141,17 @@ class TextStore:
         return [text for (text,) in self.db.execute(
             "SELECT substr(text, body_start + 1, ?) FROM articles ORDER BY id LIMIT ?", (chars, articles))]
 
-    def article_with_hash(self, key: int) -> str | None:
-        """The id of an article whose body has this `index.corpus.text_hash`, if any."""
-        row = self.db.execute("SELECT ext_id FROM articles WHERE hash = ? LIMIT 1", (key,)).fetchone()
-        return row[0] if row else None
+    def articles_with_hashes(self, keys: Sequence[int]) -> dict[int, str]:
+        """For each of `keys` (`index.corpus.text_hash` of a body) an indexed article has, that
+        article's id: a few hundred keys a query (an export's messages are checked at once)."""
+        unique = list(dict.fromkeys(keys))
+        found: dict[int, str] = {}
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            part = unique[start:start + _KEYS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            for key, ext_id in self.db.execute(f"SELECT hash, ext_id FROM articles WHERE hash IN ({marks})", part):
+                found.setdefault(key, ext_id)
+        return found
 
     def skipped(self) -> list[dict]:
         return [{"path": p, "line": l, "reason": r}

@@ -1,14 +1,16 @@
 """Telegram Desktop exports as articles (index/telegram_export.py) and in the corpus reader."""
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from index.corpus import Article, Skipped, read_corpus
 from index.ingest import post_markdown
-from index.telegram_export import chat_key, message_text, read_export
+from index.telegram_export import chat_key, message_text, parsed_export_articles, read_export
 
 CHANNEL = {
     "name": "Minsk Daily", "type": "public_channel", "id": 1234567890,
@@ -151,6 +153,10 @@ def test_an_admin_uploads_an_export_beside_live_posts(tmp_path: Path) -> None:
     service = IndexService(corpus, tmp_path / "index")
     try:
         service.start()
+        before = sorted(corpus.rglob("*"))
+        with pytest.raises(IngestError, match="the file is cut short"):     # refused in words, nothing saved
+            service.add_upload("result.json", export_bytes(CHANNEL)[:-40])
+        assert sorted(corpus.rglob("*")) == before
         added = service.add_upload("result.json", export_bytes(CHANNEL))
         assert added.articles == 4 and added.path.name == "result.json"
         assert added.path.parent.parent == corpus / "uploads"
@@ -166,3 +172,92 @@ def test_an_admin_uploads_an_export_beside_live_posts(tmp_path: Path) -> None:
         assert len(service.search("Lukashenko refused to step down").hits) == 1
     finally:
         service.close()
+
+
+# ----- streamed reading: the same articles as a whole read, memory for one message -----------
+
+def whole_read(data: bytes, usernames: dict | None = None) -> list:
+    return list(parsed_export_articles(json.loads(data.decode("utf-8-sig")), "export/result.json", usernames or {}))
+
+
+def streamed(data: bytes, usernames: dict | None = None) -> list:
+    return list(read_export(io.BytesIO(data), "export/result.json", usernames or {}))
+
+
+FULL_ACCOUNT = {
+    "about": "Here is the data you requested.", "personal_information": {"user_id": 1, "first_name": "A"},
+    "chats": {"about": "...", "list": [
+        CHANNEL, [1, 2], "not a chat", {"name": "no messages"}, {"name": "bad", "messages": {"id": 1}},
+        {"messages": [{"id": 1, "type": "message", "date": "2022-03-01T10:00:00", "text": "hi Bob"}],
+         "name": "Bob", "type": "personal_chat", "id": 777}]},
+    "left_chats": {"about": "...", "list": [
+        {"name": "Old group", "type": "private_supergroup", "id": 42,
+         "messages": [{"id": 9, "type": "message", "date": "2019-05-05T10:00:00", "text": "An old post."},
+                      {"id": 3, "type": "message", "date": "2019-05-01T10:00:00", "text": "Out of order."},
+                      {"id": 9, "type": "message", "edited": "2019-06-01T10:00:00", "text": "Edited later."},
+                      "garbage", {"type": "message", "text": "No id."}]}]},
+    "other_data": {"changes_log": [{"x": n} for n in range(50)]}}
+TRAILING_KEYS = {"messages": CHANNEL["messages"], "username": "@minsk", "id": 1234567890,
+                 "type": "public_channel", "name": "Minsk Daily"}     # a tool writing its keys last
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+@pytest.mark.parametrize("data", [CHANNEL, FULL_ACCOUNT, TRAILING_KEYS, {**CHANNEL, "chats": FULL_ACCOUNT["chats"]}],
+                         ids=["channel", "full-account", "keys-after-messages", "chat-with-chats"])
+def test_streamed_reading_gives_the_articles_of_a_whole_read(data: dict, chunk: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("index.json_stream.CHUNK_BYTES", chunk)      # chunk edges inside every value
+    raw = export_bytes(data)
+    assert streamed(raw, {"10042": "oldgroup"}) == whole_read(raw, {"10042": "oldgroup"})
+    assert streamed(b"\xef\xbb\xbf" + raw) == whole_read(raw)
+
+
+def test_keys_after_the_messages_still_name_and_link_the_chat() -> None:
+    found = [a for a in streamed(export_bytes(TRAILING_KEYS)) if isinstance(a, Article)]
+    assert found[0].id == "channel/1001234567890/2" and found[0].url == "https://t.me/minsk/2"
+    assert {a.source for a in found} == {"Minsk Daily"}
+
+
+@pytest.fixture(scope="module")
+def generated_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.gen_export import write_export
+    return write_export(2500, tmp_path_factory.mktemp("export"))    # 1.3 MB: more than one read chunk
+
+
+def test_streamed_reading_of_a_generated_export_equals_a_whole_read(generated_export: Path) -> None:
+    data = generated_export.read_bytes()
+    with open(generated_export, "rb") as fh:
+        items = list(read_export(fh, "export/result.json", {}))
+    assert items == whole_read(data)
+    assert sum(isinstance(i, Article) for i in items) == 2500 - 50 - 33   # every 50th service, 60th no text
+    assert str(items[-1]) == "export/result.json: Telegram export: 50 service messages and 33 messages " \
+                             "without text skipped"
+
+
+@pytest.mark.parametrize("cut", [1, 100, 1000, -200, -3, -1])
+def test_a_cut_short_export_is_reported_and_gives_no_article(cut: int) -> None:
+    raw = export_bytes(CHANNEL).rstrip()
+    items = streamed(raw[:cut])
+    assert len(items) == 1 and isinstance(items[0], Skipped)
+    assert "invalid JSON: the file is cut short" in items[0].reason, items[0].reason
+
+
+def test_a_broken_message_is_reported_with_where_it_is() -> None:
+    raw = export_bytes(CHANNEL).replace(b'"text": "A photo caption', b'"text" "A photo caption')
+    items = streamed(raw)
+    assert len(items) == 1 and isinstance(items[0], Skipped)
+    where = raw.index(b'"text" "A photo caption') + len(b'"text" ')
+    assert items[0].reason == (f"invalid JSON: Expecting ':' delimiter at byte {where} "
+                               "(after message 3 of chat 1)")
+
+
+def test_a_cut_short_export_in_the_corpus_loses_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "result.json").write_bytes(export_bytes(CHANNEL)[:-40])
+    (tmp_path / "a.txt").write_text("Lavrov spoke.\n\nHe said more.")
+    read = read_corpus(tmp_path)
+    assert [a.id for a in read.articles] == ["a"]
+    assert [str(s) for s in read.skipped] == [
+        f"export/result.json: invalid JSON: the file is cut short (it ends inside the document, after "
+        f"{len(export_bytes(CHANNEL)) - 40} bytes) (after message 7 of chat 1)"]     # the 8th is cut
