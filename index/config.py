@@ -182,3 +182,24 @@ def index_language() -> str | None:
     """$INDEX_LANGUAGE: the language of every article without its own `lang` ("ru"), instead of
     detecting it; unset or empty: detect each article's language (`index.detect`)."""
     return os.environ.get("INDEX_LANGUAGE", "").strip() or None
+
+
+DEFAULT_MERGE_SENTENCES = 50_000
+
+
+def merge_sentences(value: int | str | None = None) -> int:
+    """How many sentences the delta segment of added articles may hold before it is merged into the
+    main one in the background (`index.delta`): `value`, else $INDEX_MERGE_SENTENCES, else 50,000.
+
+    An add rewrites the delta (its arrays and database), so its cost grows with the delta, not the
+    archive; a merge rewrites everything, so it runs rarely and never in the way of a search."""
+    raw = value if value is not None else os.environ.get("INDEX_MERGE_SENTENCES")
+    if raw is None or raw == "":
+        return DEFAULT_MERGE_SENTENCES
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"INDEX_MERGE_SENTENCES must be a whole number, not {raw!r}") from None
+    if n < 1:
+        raise ValueError(f"INDEX_MERGE_SENTENCES must be at least 1, not {n}")
+    return n
