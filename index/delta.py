@@ -181,7 +181,7 @@ def load(cls: type, generation: Path, root: Path, params: RankingParams,
         delta_ranker = frozen_ranker(arrays, main.ranker, len(vocab), params)
         deleted = np.asarray(manifest["deleted"], np.int64)
         ranker = SegmentRanker(main.ranker, delta_ranker, at, deleted)
-        texts = SegmentTexts(TextStore(generation), delta_texts, at, manifest["meta"])
+        texts = SegmentTexts(TextStore(generation), delta_texts, at, manifest["meta"], main._article_langs)
         index = cls(main.config, generation, manifest["meta"], SegmentArrays(ranker), vocab, texts, params,
                     ranker=ranker)
     except BaseException:

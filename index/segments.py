@@ -274,8 +274,10 @@ def _split(mask: np.ndarray | None, cut: int) -> tuple[np.ndarray | None, np.nda
 class SegmentTexts:
     """`TextStore`'s reads over both segments' databases (the delta's rows are numbered from 0)."""
 
-    def __init__(self, main: TextStore, delta: TextStore, at: Offsets, meta: dict) -> None:
+    def __init__(self, main: TextStore, delta: TextStore, at: Offsets, meta: dict,
+                 main_languages: list[str] | None = None) -> None:
         self.main, self.delta, self.at = main, delta, at
+        self._main_languages = main_languages   # the loaded main's, when it has several (a scan at scale)
         self.path = main.path
         self._meta = meta
         self._local = threading.local()
@@ -316,7 +318,8 @@ class SegmentTexts:
         return rows, refs
 
     def article_languages(self) -> list[str]:
-        return self.main.article_languages() + self.delta.article_languages()
+        main = self._main_languages if self._main_languages is not None else self.main.article_languages()
+        return main + self.delta.article_languages()
 
     def context(self, sentence_id: int, width: int) -> list[tuple[int, str]]:
         if sentence_id < self.at.sentences:
