@@ -230,22 +230,112 @@ class SegmentArrays:
 
 # ----- merging -----------------------------------------------------------------------------------------
 def merge(index: "SearchIndex") -> bool:
-    """Write one plain generation holding both segments (False: there is no delta to merge)."""
-    seg: Segments = index.segments
-    if seg.delta is None or seg.at is None:
+    """Write one plain generation holding both segments and switch to it (False: no delta)."""
+    if index.segments is None or index.segments.delta is None:
         return False
-    main, at, delta = seg.main, seg.at, seg.delta
-    n_terms = len(index.vocab)
-    arrays = merged_arrays(main.arrays, delta, at, n_terms, np.asarray(seg.deleted, np.int64))
-    meta = dict(index.meta, merged_at=time.time())
-
-    def fill(folder: Path) -> None:
-        store.save_arrays(folder, arrays)
-        merge_db(index.generation / store.DB_NAME, index.generation / DELTA_DIR / store.DB_NAME,
-                 folder / store.DB_NAME, at, meta)
-
-    store.write_generation(index.root, fill)
+    store.write_generation(index.root, lambda folder: merge_into(index, folder))
     return True
+
+
+def merge_into(index: "SearchIndex", folder: Path) -> None:
+    """The merged main segment of `index` (both segments in one) written into `folder`, fsynced."""
+    seg: Segments = index.segments
+    assert seg.delta is not None and seg.at is not None
+    folder.mkdir(exist_ok=True)
+    arrays = merged_arrays(seg.main.arrays, seg.delta, seg.at, len(index.vocab), np.asarray(seg.deleted, np.int64))
+    store.save_arrays(folder, arrays)
+    merge_db(index.generation / store.DB_NAME, index.generation / DELTA_DIR / store.DB_NAME,
+             folder / store.DB_NAME, seg.at, dict(index.meta, merged_at=time.time()))
+    for path in folder.iterdir():
+        fsync_file(path)
+    fsync_dir(folder)
+
+
+def adopt(cls: type, current: "SearchIndex", snapshot: "SearchIndex", folder: Path, merged: "SearchIndex",
+          params: RankingParams) -> "SearchIndex | None":
+    """Serve the merge of `snapshot` (its main written to `folder` and loaded as `merged`) under what
+    `current` added since: a new generation of the merged main's files (linked) and, when articles
+    came after the snapshot, a delta of just those (renumbered from 0; global ids unchanged, so the
+    tombstones carry over). None when `current` has another main (a rebuild came in between)."""
+    now: Segments = current.segments
+    then: Segments = snapshot.segments
+    if now is None or then is None or now.key != then.key or now.delta is None or then.at is None:
+        return None
+    a0, s0, p0 = len(then.delta["title_len"]), len(then.delta["sent_article"]), len(then.delta["para_len"])
+    at = Offsets(then.at.articles + a0, then.at.sentences + s0, then.at.paragraphs + p0, len(snapshot.vocab))
+    tail = len(now.delta["sent_article"]) > s0 or len(now.delta["title_len"]) > a0
+
+    def fill(target: Path) -> None:
+        link_main(folder, target)
+        if tail:
+            write_tail(current, target / DELTA_DIR, (a0, s0, p0), at)
+            (target / MANIFEST).write_text(json.dumps({"offsets": _offsets(at), "deleted": list(now.deleted),
+                                                       "meta": current.meta}), encoding="utf-8")
+        fsync_dir(target)
+
+    generation = store.write_generation(current.root, fill)
+    key = main_key(generation)
+    if tail:
+        return load(cls, generation, current.root, params, _Previous(Segments(merged, key)))
+    index = cls(merged.config, generation, merged.meta, merged.arrays, merged.vocab, TextStore(generation),
+                params, ranker=merged.ranker)
+    index.segments = Segments(index, key)
+    return index
+
+
+@dataclass
+class _Previous:
+    """What `load` reads of a previous index: its segments."""
+
+    segments: Segments
+
+
+def write_tail(current: "SearchIndex", folder: Path, cut: tuple[int, int, int], at: Offsets) -> None:
+    """The articles of `current`'s delta from local article `cut[0]` on (sentences `cut[1]`,
+    paragraphs `cut[2]`) as a delta of their own, numbered from 0."""
+    a0, s0, p0 = cut
+    d = current.segments.delta
+    arrays = {"sent_article": np.asarray(d["sent_article"][s0:]) - a0, "sent_para": np.asarray(d["sent_para"][s0:]) - p0,
+              "sent_len": d["sent_len"][s0:], "sent_hash": d["sent_hash"][s0:], "para_len": d["para_len"][p0:],
+              "title_len": d["title_len"][a0:], "article_day": d["article_day"][a0:]}
+    for prefix, first in (("s", s0), ("p", p0), ("t", a0)):
+        p = Postings(d[f"{prefix}_ptr"], d[f"{prefix}_docs"], d[f"{prefix}_tfs"])
+        kept = _without(p, np.arange(int(p.docs.max()) + 1 if len(p.docs) else 0) < first)
+        arrays.update({f"{prefix}_ptr": kept.ptr, f"{prefix}_docs": kept.docs - first, f"{prefix}_tfs": kept.tfs})
+    folder.mkdir()
+    store.save_arrays(folder, arrays)
+    tail_db(current.generation / DELTA_DIR / store.DB_NAME, folder / store.DB_NAME, cut, at.terms,
+            dict(current.meta, articles=len(arrays["title_len"]), sentences=len(arrays["sent_article"])))
+    for path in folder.iterdir():
+        fsync_file(path)
+    fsync_dir(folder)
+
+
+def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int, meta: dict) -> None:
+    """The rows of the delta database `source` from `cut` on, renumbered from 0 (`write_tail`)."""
+    from collections import Counter
+
+    from .spelling import letter_runs
+    a0, s0, p0 = cut
+    conn = store.create_db(path)
+    try:
+        conn.execute("ATTACH DATABASE ? AS old", (f"file:{source}?mode=ro",))
+        with conn:
+            conn.execute(f"INSERT INTO main.articles SELECT id - {a0}, ext_id, title, path, url, published, source, "
+                         f"body_start, text, lang, hash FROM old.articles WHERE id >= {a0}")
+            conn.execute(f'INSERT INTO main.sentences SELECT id - {s0}, article - {a0}, paragraph - {p0}, idx, '
+                         f'start, "end", section FROM old.sentences WHERE id >= {s0}')
+            conn.execute(f"INSERT INTO main.speakers SELECT sentence - {s0}, name FROM old.speakers "
+                         f"WHERE sentence >= {s0}")
+            conn.execute(f"INSERT INTO main.terms SELECT id, term FROM old.terms WHERE id >= {first_term}")
+            words: Counter[str] = Counter()
+            for title, text in conn.execute("SELECT title, text FROM main.articles").fetchall():
+                words.update(letter_runs(title + "\n" + text))
+            store.write_words(conn, words)
+            store.write_meta(conn, meta)
+        conn.execute("DETACH DATABASE old")
+    finally:
+        conn.close()
 
 
 def merged_arrays(main: dict, delta: dict, at: Offsets, n_terms: int, deleted: np.ndarray) -> dict:

@@ -88,12 +88,12 @@ class SearchIndex:
     # ----- loading and building -------------------------------------------------
     @classmethod
     def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS,
-             previous: "SearchIndex | None" = None) -> "SearchIndex":
-        """Open the current generation; raises IndexMissing or IndexCorrupt (with a reason).
+             previous: "SearchIndex | None" = None, generation: Path | None = None) -> "SearchIndex":
+        """Open the current generation (or `generation`); raises IndexMissing or IndexCorrupt (with a reason).
 
         A generation with a delta segment (articles added since the build, `index.delta`) reuses the
         main segment of `previous` when it links the same files: loading it is then the delta's work."""
-        gen = store.current_generation(root)
+        gen = generation or store.current_generation(root)
         if delta.has_delta(gen):
             return delta.load(cls, gen, root, params, previous)
         index = cls.load_plain(gen, root, params)

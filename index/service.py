@@ -19,6 +19,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .lifecycle import stop_children  # (re-exported: the bot stops its children on a stop signal)
-from . import store
+from . import delta, store
 from .build import BuildReport
 from .config import IndexConfig, merge_sentences
 from .engine import IndexStats, SearchIndex, open_index
@@ -312,21 +313,32 @@ class IndexService:
             log.exception("Merging the delta segment failed; the index serves unmerged")
 
     def merge(self) -> bool:
-        """Merge the delta now (False: there is none). The merged generation is written in a child
-        process and loaded aside; searches go on from the unmerged index until the swap. Uploads
-        and posts wait for it (the write lock)."""
+        """Merge the delta now (False: there is none). The merged main segment is written aside by a
+        child process and loaded here while searches, uploads and posts go on; then, under the
+        write lock, it is served with whatever was added meanwhile as the new delta."""
         with self._write:
-            index = self.current()
-            if not index.delta_sentences:
+            snapshot = self.current()
+            if not snapshot.delta_sentences:
                 return False
-            started = time.perf_counter()
-            merge_in_child(self.root)
-            if self.searchers is not None:
-                self.searchers.start()
-            self.index = SearchIndex.load(self.root)
-            log.info("Merged %d delta sentences into the main segment in %.1f s", index.delta_sentences,
-                     time.perf_counter() - started)
-            return True
+        started = time.perf_counter()
+        folder = self.root / store.aside_name("merge")
+        with store.held(snapshot.generation.name, folder.name):
+            try:
+                merge_in_child(self.root, snapshot.generation, folder)
+                merged = SearchIndex.load_plain(folder, self.root)     # the big load, outside the lock
+                with self._write:
+                    new = delta.adopt(SearchIndex, self.current(), snapshot, folder, merged, merged.params)
+                    if new is None:
+                        log.info("A rebuild replaced the index during the merge; the merge is dropped")
+                        return False
+                    self.index = new
+                    if self.searchers is not None:
+                        self.searchers.start()
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)     # the generation links what it needs
+        log.info("Merged %d delta sentences into the main segment in %.1f s (%d added meanwhile)",
+                 snapshot.delta_sentences, time.perf_counter() - started, new.delta_sentences)
+        return True
 
 
 def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
@@ -340,22 +352,22 @@ def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
     return set()
 
 
-def merge_in_child(root: Path) -> None:
-    """`index.delta.merge` of the current generation in a fresh ("spawn") child process at a low
-    priority: a merge at scale is seconds of CPU that would otherwise hold the bot's GIL."""
+def merge_in_child(root: Path, generation: Path, folder: Path) -> None:
+    """`index.delta.merge_into` of `generation` into `folder`, in a fresh ("spawn") child process at
+    a low priority: a merge at scale is seconds of CPU that would otherwise hold the bot's GIL."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        pool.submit(_merge_generation, root).result()
+        pool.submit(_merge_generation, root, generation, folder).result()
 
 
-def _merge_generation(root: Path) -> None:
+def _merge_generation(root: Path, generation: Path, folder: Path) -> None:
     from .lifecycle import die_with_parent
-    die_with_parent(graceful=True)
+    die_with_parent()
     with contextlib.suppress(OSError, AttributeError):
         os.nice(REBUILD_NICENESS)
-    index = SearchIndex.load(root)
+    index = SearchIndex.load(root, generation=generation)
     try:
-        index.merged_on_disk()
+        delta.merge_into(index, folder)
     finally:
         index.close()
 

@@ -253,3 +253,33 @@ def test_killed_merges_and_adds_lose_nothing(tmp_path: Path) -> None:
     final = SearchIndex.load(root)
     assert final.search("zyxquor").total == 2
     assert sum(outcomes.values()) == 6
+
+
+def test_adds_and_edits_during_a_merge_are_kept_in_the_new_delta(tmp_path: Path) -> None:
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 40)
+    service = IndexService(corpus, root)
+    service.start()
+    post = dict(channel="Daily News", published="2024-05-01T10:00:00", url=None)
+    service.save_post(-100123, 7, "The Plumbanite mine closed on Monday.", edited=False, **post)
+    service.add_upload(*ADDED[0][0:1], ADDED[0][1].encode())
+    merging = threading.Thread(target=service.merge)
+    merging.start()
+    deadline = time.monotonic() + 120
+    while not list(root.glob(".tmp-*-merge-*")) and time.monotonic() < deadline:   # the child is writing
+        time.sleep(0.01)
+    for name, text in ADDED[1:]:
+        service.add_upload(name, text.encode())                  # not held up by the merge
+    service.save_post(-100123, 7, "The Plumbanite mine reopened on Friday.", edited=True, **post)
+    merging.join()
+    index = service.current()
+    assert index.delta_sentences == 4                            # q2, q3 and the edit: the new delta
+    assert index.ranker.at.sentences == index.meta["sentences"] - 4
+    for current in (index, SearchIndex.load(root)):             # served, and after a restart
+        assert [h.text for h in current.search("Plumbanite").hits] == ["The Plumbanite mine reopened on Friday."]
+        assert current.search("zyxquor").total == 2 and current.search("Minsk mayor harbour budget").hits
+        assert current.search("court ruling election late").hits[0].article.path == "uploads/q3.md"
+    assert not list(root.glob(".tmp-*"))                         # the merge's folder is gone
+    assert service.merge() and service.current().delta_sentences == 0
+    assert [h.text for h in service.current().search("Plumbanite").hits] == ["The Plumbanite mine reopened on Friday."]
+    service.close()
