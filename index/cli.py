@@ -150,8 +150,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: {added.articles} articles, {added.sentences} sentences added as {added.path} "
                   f"in {added.seconds:.2f} s")
-    if service.merging:           # a delta past INDEX_MERGE_SENTENCES: the merge finishes before the exit
-        service._merger.join()
+    service.merges.wait()         # a delta past INDEX_MERGE_SENTENCES: the merge finishes before the exit
     return 1 if failed else 0
 
 

@@ -89,10 +89,8 @@ class SearchIndex:
     @classmethod
     def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS,
              previous: "SearchIndex | None" = None, generation: Path | None = None) -> "SearchIndex":
-        """Open the current generation (or `generation`); raises IndexMissing or IndexCorrupt (with a reason).
-
-        A generation with a delta segment (articles added since the build, `index.delta`) reuses the
-        main segment of `previous` when it links the same files: loading it is then the delta's work."""
+        """Open the current generation (or `generation`); raises IndexMissing or IndexCorrupt (with a
+        reason). With a delta segment (`index.delta`), the main one of `previous` is reused when the same."""
         gen = generation or store.current_generation(root)
         if delta.has_delta(gen):
             return delta.load(cls, gen, root, params, previous)
@@ -179,12 +177,9 @@ class SearchIndex:
 
     def add_articles(self, articles: list[Article], corpus: Path,
                      replaced: Iterable[int] = ()) -> tuple["SearchIndex", int]:
-        """A new index with these articles added (and the `replaced` article ids hidden), and the number
-        of sentences added.
-
-        The articles go into the delta segment (`index.delta`): nothing of the main segment is
-        re-analysed, rewritten or reloaded, so the cost follows the delta, not the archive. The
-        corpus fingerprint is refreshed, since the caller saved the articles' files."""
+        """A new index with these articles added and the `replaced` article ids hidden, and the number
+        of sentences added. They go into the delta segment (`index.delta`): the main one is not
+        re-analysed, rewritten or reloaded. The corpus fingerprint is refreshed (the caller saved the files)."""
         sentences = delta.add(self, articles, corpus, set(replaced))
         return SearchIndex.load(self.root, self.params, previous=self), sentences
 
@@ -195,16 +190,8 @@ class SearchIndex:
 
     def merged(self) -> "SearchIndex | None":
         """The index with its delta merged into the main segment (a new generation, switched to
-        atomically); None when there is no delta. Slow at scale: run it aside (`index.service`)."""
-        return SearchIndex.load(self.root, self.params) if self.merged_on_disk() else None
-
-    def merged_on_disk(self) -> bool:
-        """Write the merged generation and switch to it (False: no delta); this index stays usable."""
-        return self.segments is not None and delta.merge(self)
-
-    def indexed_ids(self, articles: list[Article]) -> set[int]:
-        """The ids of the served articles that `articles` are (same text and path): what an edit replaces."""
-        return delta.indexed_ids(self, articles)
+        atomically); None without a delta. Slow at scale: the service runs it aside (`index.merging`)."""
+        return SearchIndex.load(self.root, self.params) if self.segments and delta.merge(self) else None
 
     def find_article_text(self, body: str) -> str | None:
         """The id of an indexed article whose body is the same text (`index.corpus.text_hash`), if any."""

@@ -34,6 +34,7 @@ from .lifecycle import stop_children  # (re-exported: the bot stops its children
 from . import delta, store
 from .build import BuildReport
 from .config import IndexConfig, merge_sentences
+from .merging import Merges
 from .engine import IndexStats, SearchIndex, open_index
 from .hits import Hit, SearchResult
 from .corpus import EXPORT_FILE, Article
@@ -97,7 +98,7 @@ class IndexService:
         self.started_at = time.time()
         self.searchers = SearchProcesses(root, search_processes) if search_processes > 0 else None
         self.merge_sentences = merge_sentences()   # a delta this big is merged in the background
-        self._merger: threading.Thread | None = None
+        self.merges = Merges(self)
 
     # ----- state -------------------------------------------------------------
     @property
@@ -295,50 +296,15 @@ class IndexService:
 
     @property
     def merging(self) -> bool:
-        return self._merger is not None and self._merger.is_alive()
+        return self.merges.running
 
     def start_merge(self) -> bool:
-        """Merge the delta into the main segment in a background thread (False: one runs already)."""
-        with self._flags:
-            if self.merging:
-                return False
-            self._merger = threading.Thread(target=self._merge_logged, name="index-merge", daemon=True)
-            self._merger.start()
-            return True
-
-    def _merge_logged(self) -> None:
-        try:
-            self.merge()
-        except Exception:  # noqa: BLE001 - the unmerged index keeps serving; the next add tries again
-            log.exception("Merging the delta segment failed; the index serves unmerged")
+        """Merge the delta in a background thread (False: one runs already; `index.merging`)."""
+        return self.merges.start()
 
     def merge(self) -> bool:
-        """Merge the delta now (False: there is none). The merged main segment is written aside by a
-        child process and loaded here while searches, uploads and posts go on; then, under the
-        write lock, it is served with whatever was added meanwhile as the new delta."""
-        with self._write:
-            snapshot = self.current()
-            if not snapshot.delta_sentences:
-                return False
-        started = time.perf_counter()
-        folder = self.root / store.aside_name("merge")
-        with store.held(snapshot.generation.name, folder.name):
-            try:
-                merge_in_child(self.root, snapshot.generation, folder)
-                merged = SearchIndex.load_plain(folder, self.root)     # the big load, outside the lock
-                with self._write:
-                    new = delta.adopt(SearchIndex, self.current(), snapshot, folder, merged, merged.params)
-                    if new is None:
-                        log.info("A rebuild replaced the index during the merge; the merge is dropped")
-                        return False
-                    self.index = new
-                    if self.searchers is not None:
-                        self.searchers.start()
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)     # the generation links what it needs
-        log.info("Merged %d delta sentences into the main segment in %.1f s (%d added meanwhile)",
-                 snapshot.delta_sentences, time.perf_counter() - started, new.delta_sentences)
-        return True
+        """Merge the delta now (False: there is none); searches, uploads and posts go on meanwhile."""
+        return self.merges.run()
 
 
 def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
@@ -348,28 +314,8 @@ def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
     except OSError:
         return set()
     with contextlib.suppress(IngestError, ValueError):
-        return index.indexed_ids(parse_upload(rel, old))
+        return delta.indexed_ids(index, parse_upload(rel, old))
     return set()
-
-
-def merge_in_child(root: Path, generation: Path, folder: Path) -> None:
-    """`index.delta.merge_into` of `generation` into `folder`, in a fresh ("spawn") child process at
-    a low priority: a merge at scale is seconds of CPU that would otherwise hold the bot's GIL."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        pool.submit(_merge_generation, root, generation, folder).result()
-
-
-def _merge_generation(root: Path, generation: Path, folder: Path) -> None:
-    from .lifecycle import die_with_parent
-    die_with_parent()
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(REBUILD_NICENESS)
-    index = SearchIndex.load(root, generation=generation)
-    try:
-        delta.merge_into(index, folder)
-    finally:
-        index.close()
 
 
 # The rebuild runs in a child process: analysing a corpus is pure-Python CPU work, and in a thread
