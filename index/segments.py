@@ -311,11 +311,37 @@ class SegmentTexts:
         ids_m, ids_d = self._cut(ids)
         rows, refs = self.main.rows(ids_m, referenced) if ids_m else ({}, {})
         if ids_d:
-            s, a, p = self.at.sentences, self.at.articles, self.at.paragraphs
+            s = self.at.sentences
             got, got_refs = self.delta.rows(ids_d, {i - s for i in referenced if i >= s})
-            rows.update({sid + s: (r[0] + s, r[1] + a, r[2] + p, *r[3:]) for sid, r in got.items()})
-            refs.update({art + a: ref for art, ref in got_refs.items()})
+            rows.update(self._shifted_rows(got))
+            refs.update({art + self.at.articles: ref for art, ref in got_refs.items()})
         return rows, refs
+
+    def page(self, ids: Iterable[int]) -> tuple[dict, dict]:
+        """`TextStore.page` (rows with their neighbours' texts) over both segments."""
+        ids_m, ids_d = self._cut(ids)
+        rows, refs = self.main.page(ids_m) if ids_m else ({}, {})
+        if ids_d:
+            got, got_refs = self.delta.page(ids_d)
+            rows.update(self._shifted_rows(got))
+            refs.update({art + self.at.articles: ref for art, ref in got_refs.items()})
+        return rows, refs
+
+    def articles_of(self, ids: Iterable[int]) -> tuple[dict[int, int], dict]:
+        """`TextStore.articles_of` (each sentence's article row, and those articles) over both segments."""
+        ids_m, ids_d = self._cut(ids)
+        articles, refs = self.main.articles_of(ids_m) if ids_m else ({}, {})
+        if ids_d:
+            s, a = self.at.sentences, self.at.articles
+            got, got_refs = self.delta.articles_of(ids_d)
+            articles.update({sid + s: art + a for sid, art in got.items()})
+            refs.update({art + a: ref for art, ref in got_refs.items()})
+        return articles, refs
+
+    def _shifted_rows(self, rows: dict) -> dict:
+        """Delta rows (id, article, paragraph, ...) with global ids."""
+        s, a, p = self.at.sentences, self.at.articles, self.at.paragraphs
+        return {sid + s: (r[0] + s, r[1] + a, r[2] + p, *r[3:]) for sid, r in rows.items()}
 
     def article_languages(self) -> list[str]:
         main = self._main_languages if self._main_languages is not None else self.main.article_languages()
