@@ -283,3 +283,13 @@ def test_adds_and_edits_during_a_merge_are_kept_in_the_new_delta(tmp_path: Path)
     assert service.merge() and service.current().delta_sentences == 0
     assert [h.text for h in service.current().search("Plumbanite").hits] == ["The Plumbanite mine reopened on Friday."]
     service.close()
+
+
+def test_typos_are_corrected_after_an_add(built) -> None:
+    corpus, _, index = built
+    assert index.search("sanctoins vote").suggestion or index.search("sanctoins vote").hits
+    before = index.search("sanctoins vote", k=5)
+    new = add_all(index, corpus)                 # keeps the lexicon the old index had loaded
+    after = new.search("sanctoins vote", k=5)
+    assert after.total >= before.total > 0 and after.terms == before.terms
+    assert new.search("Quillibrand").hits                 # the new words are searched at once
