@@ -189,11 +189,6 @@ def load(cls: type, generation: Path, root: Path, params: RankingParams,
         raise
     index.segments = Segments(main, key, arrays, at, tuple(manifest["deleted"]), extra)
     _warm(delta_ranker, params)
-    speller = getattr(previous, "speller", None)
-    if prev is not None and prev.main is main and speller is not None:
-        # the spelling lexicon read and bucketed (seconds at ten million sentences) is kept: an
-        # added article's new words become typo targets at the merge (searching them works at once)
-        index.speller._lexicon = speller._lexicon
     return index
 
 

@@ -124,6 +124,14 @@ class SegmentRanker:
         return np.concatenate([self.main.sent_para, np.asarray(self.delta.sent_para) + self.at.paragraphs])
 
     @cached_property
+    def df(self) -> np.ndarray:
+        """Each term's number of sentences in both segments."""
+        both = np.array(self.delta.df, np.int64)
+        main = np.asarray(self.main.df)
+        both[:len(main)] += main
+        return both
+
+    @cached_property
     def article_day(self) -> np.ndarray | None:
         days = [self.main.article_day, self.delta.article_day]
         return None if days[0] is None or days[1] is None else np.concatenate(days)
@@ -406,6 +414,8 @@ def _joined_connection(main: sqlite3.Connection, delta_db: Path, at: Offsets) ->
         conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} "
                      f"UNION ALL SELECT {shifted} FROM delta.{table}")
     conn.execute("CREATE TEMP VIEW terms AS SELECT * FROM main.terms UNION ALL SELECT * FROM delta.terms")
+    conn.execute("CREATE TEMP VIEW words AS SELECT word, sum(freq) AS freq FROM (SELECT word, freq FROM main.words "
+                 "UNION ALL SELECT word, freq FROM delta.words) GROUP BY word")
     return conn
 
 
