@@ -132,16 +132,21 @@ def build_memory_mb(value: int | str | None = None) -> int:
     numba and nltk (about 190 MB), the vocabulary and the written-word counts
     come on top; those grow slowly with the corpus.
     """
-    raw = value if value is not None else os.environ.get("BUILD_MEMORY_MB")
+    return _whole_number("BUILD_MEMORY_MB", value, DEFAULT_BUILD_MEMORY_MB, MIN_BUILD_MEMORY_MB, " of megabytes")
+
+
+def _whole_number(name: str, value: int | str | None, default: int, minimum: int, unit: str = "") -> int:
+    """`value`, else $`name`, else `default`, as an integer of at least `minimum` (a clear error else)."""
+    raw = value if value is not None else os.environ.get(name)
     if raw is None or raw == "":
-        return DEFAULT_BUILD_MEMORY_MB
+        return default
     try:
-        mb = int(raw)
+        n = int(raw)
     except ValueError:
-        raise ValueError(f"BUILD_MEMORY_MB must be a whole number of megabytes, not {raw!r}") from None
-    if mb < MIN_BUILD_MEMORY_MB:
-        raise ValueError(f"BUILD_MEMORY_MB must be at least {MIN_BUILD_MEMORY_MB}, not {mb}")
-    return mb
+        raise ValueError(f"{name} must be a whole number{unit}, not {raw!r}") from None
+    if n < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {n}")
+    return n
 
 
 def time_zone() -> tzinfo:
@@ -193,13 +198,4 @@ def merge_sentences(value: int | str | None = None) -> int:
 
     An add rewrites the delta (its arrays and database), so its cost grows with the delta, not the
     archive; a merge rewrites everything, so it runs rarely and never in the way of a search."""
-    raw = value if value is not None else os.environ.get("INDEX_MERGE_SENTENCES")
-    if raw is None or raw == "":
-        return DEFAULT_MERGE_SENTENCES
-    try:
-        n = int(raw)
-    except ValueError:
-        raise ValueError(f"INDEX_MERGE_SENTENCES must be a whole number, not {raw!r}") from None
-    if n < 1:
-        raise ValueError(f"INDEX_MERGE_SENTENCES must be at least 1, not {n}")
-    return n
+    return _whole_number("INDEX_MERGE_SENTENCES", value, DEFAULT_MERGE_SENTENCES, 1)
