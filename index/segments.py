@@ -315,18 +315,9 @@ class SegmentTexts:
             found.update({sid + self.at.sentences: t for sid, t in self.delta.texts(ids_d).items()})
         return found
 
-    def rows(self, ids: Iterable[int], referenced: set[int]) -> tuple[dict, dict]:
-        ids_m, ids_d = self._cut(ids)
-        rows, refs = self.main.rows(ids_m, referenced) if ids_m else ({}, {})
-        if ids_d:
-            s = self.at.sentences
-            got, got_refs = self.delta.rows(ids_d, {i - s for i in referenced if i >= s})
-            rows.update(self._shifted_rows(got))
-            refs.update({art + self.at.articles: ref for art, ref in got_refs.items()})
-        return rows, refs
-
     def page(self, ids: Iterable[int]) -> tuple[dict, dict]:
-        """`TextStore.page` (rows with their neighbours' texts) over both segments."""
+        """`TextStore.page` (rows with their neighbours' texts) over both segments: a hit's
+        neighbours are in its paragraph, so in its segment."""
         ids_m, ids_d = self._cut(ids)
         rows, refs = self.main.page(ids_m) if ids_m else ({}, {})
         if ids_d:
