@@ -39,14 +39,15 @@ def timed(totals: dict[str, float], step: str, fn, *args):
 
 
 def measure(corpus: Path, files: int, limit: int | None = None) -> tuple[dict[str, float], int, int]:
-    analyzer = IndexConfig.from_env().make_analyzer()     # what the build analyses with
+    index_config = IndexConfig.from_env()
+    analyzer = index_config.make_analyzer()     # what the build analyses with
     totals = dict.fromkeys(STEPS, 0.0)
     articles = sentences_seen = 0
     for path in corpus_files(corpus)[:files]:
         for article in read_file(path, path.relative_to(corpus).as_posix()):
             if not hasattr(article, "text"):
                 continue
-            lang = timed(totals, "language", article_language, article, config.index_language())
+            lang = timed(totals, "language", article_language, article, index_config.language)
             reader = analyzer.for_language(lang)
             sentences = timed(totals, "sentences", lambda: split_article(article.text, article.body_start, None, lang=lang))
             text = article.text

@@ -60,6 +60,17 @@ def parser() -> argparse.ArgumentParser:
                                             "none: read one query per line from stdin, print JSON Lines")
     s.set_defaults(func=cmd_search)
 
+    a = sub.add_parser("add", help="add article files (.txt, .md, .jsonl) without a rebuild: each is saved "
+                                   "under CORPUS/uploads/ and searchable at once (the delta segment)")
+    common(a)
+    a.add_argument("--json", action="store_true", help="one JSON object per file")
+    a.add_argument("files", nargs="+", type=Path, help="the files to add")
+    a.set_defaults(func=cmd_add)
+
+    m = sub.add_parser("merge", help="merge the articles added since the build into the main segment now")
+    common(m)
+    m.set_defaults(func=cmd_merge)
+
     st = sub.add_parser("stats", help="what the index holds")
     common(st)
     st.add_argument("--json", action="store_true")
@@ -121,6 +132,45 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = index.search(query, k=args.k, offset=args.offset)
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Each file through `IndexService.add_upload`, as an admin's upload: the same checks and messages."""
+    from .ingest import IngestError
+    from .service import IndexService
+    config = _config(args)
+    service = IndexService(config.corpus, config.root, config=config)
+    service.start()
+    failed = 0
+    for path in args.files:
+        try:
+            added = service.add_upload(path.name, path.read_bytes())
+        except (IngestError, OSError) as exc:
+            failed += 1
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps({"file": str(path), "saved_as": str(added.path), "articles": added.articles,
+                              "sentences": added.sentences, "seconds": round(added.seconds, 3)}))
+        else:
+            print(f"{path}: {added.articles} articles, {added.sentences} sentences added as {added.path} "
+                  f"in {added.seconds:.2f} s")
+    service.merges.wait()         # a delta past INDEX_MERGE_SENTENCES: the merge finishes before the exit
+    return 1 if failed else 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .service import IndexService
+    config = _config(args)
+    service = IndexService(config.corpus, config.root, config=config)
+    started = time.perf_counter()
+    index = service.start()
+    sentences = index.delta_sentences
+    if not service.merge():
+        print("nothing to merge: no articles were added since the last build or merge")
+        return 0
+    print(f"merged {sentences} added sentences into the main segment in {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -229,15 +229,20 @@ def parse_build_memory_mb(raw: str | None) -> int:
     numba and nltk (about 190 MB), the vocabulary and the written-word counts
     come on top; those grow slowly with the corpus.
     """
+    return _whole_number("BUILD_MEMORY_MB", raw, DEFAULT_BUILD_MEMORY_MB, MIN_BUILD_MEMORY_MB, " of megabytes")
+
+
+def _whole_number(name: str, raw: str | int | None, default: int, minimum: int, unit: str = "") -> int:
+    """`raw` (the setting's text) as an integer of at least `minimum`; unset or blank: `default`."""
     if raw is None or not str(raw).strip():
-        return DEFAULT_BUILD_MEMORY_MB
+        return default
     try:
-        mb = int(raw)
+        n = int(raw)
     except ValueError:
-        raise ValueError(f"BUILD_MEMORY_MB must be a whole number of megabytes, not {raw!r}") from None
-    if mb < MIN_BUILD_MEMORY_MB:
-        raise ValueError(f"BUILD_MEMORY_MB must be at least {MIN_BUILD_MEMORY_MB}, not {mb}")
-    return mb
+        raise ValueError(f"{name} must be a whole number{unit}, not {raw!r}") from None
+    if n < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {n}")
+    return n
 
 
 def parse_usernames(raw: str) -> tuple[tuple[str, str], ...]:
@@ -296,3 +301,16 @@ def current_runtime() -> RuntimeSettings:
     """This process's `RuntimeSettings` (environment over `.env`), for code that is handed no
     `IndexConfig`: an index loaded in a search process, a Telegram export read from the corpus."""
     return RuntimeSettings.from_env(environment(), strict=False)
+
+
+DEFAULT_MERGE_SENTENCES = 50_000
+
+
+def merge_sentences(value: int | str | None = None) -> int:
+    """How many sentences the delta segment of added articles may hold before it is merged into the
+    main one in the background (`index.delta`): `value`, else $INDEX_MERGE_SENTENCES, else 50,000.
+
+    An add rewrites the delta (its arrays and database), so its cost grows with the delta, not the
+    archive; a merge rewrites everything, so it runs rarely and never in the way of a search."""
+    raw = value if value is not None else environment().get("INDEX_MERGE_SENTENCES")
+    return _whole_number("INDEX_MERGE_SENTENCES", raw, DEFAULT_MERGE_SENTENCES, 1)

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import languages, news, spelling, store
+from . import delta, languages, news, spelling, store
 from .analysis import Analyzer
-from .build import Accumulator, BuildReport, accumulate, paragraph_field
+from .build import BuildReport
 from .config import IndexConfig, RuntimeSettings, current_runtime
 from .corpus import Article, CorpusError, fingerprint, text_hash
 from .filters import parse_filters
@@ -64,7 +64,8 @@ class SearchIndex:
     """A loaded index generation: memory-mapped arrays, vocabulary, and the texts in SQLite."""
 
     def __init__(self, config: IndexConfig, generation: Path, meta: dict, arrays: dict[str, np.ndarray],
-                 vocab: dict[str, int], texts: TextStore, params: RankingParams = DEFAULT_PARAMS) -> None:
+                 vocab: Mapping[str, int], texts: TextStore, params: RankingParams = DEFAULT_PARAMS, *,
+                 ranker: Ranker | None = None) -> None:
         self.config = config     # as built: articles added later are read and analysed the same way
         self.root = config.root
         self.generation = generation
@@ -81,15 +82,28 @@ class SearchIndex:
         self.texts = texts
         self._article_langs = (texts.article_languages() if len(self.languages) > 1 else None)
         self.speller = spelling.Speller(vocab, self.analyzer, texts.words, params.typo, params.typo_expansions)
-        self.ranker = _ranker(arrays, len(vocab), params)
+        self.ranker = ranker if ranker is not None else _ranker(arrays, len(vocab), params)
+        self.segments: delta.Segments | None = None   # set by `load` (index.delta)
 
     # ----- loading and building -------------------------------------------------
     @classmethod
-    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS, runtime: RuntimeSettings | None = None
-             ) -> "SearchIndex":
-        """Open the current generation (`runtime`: default `current_runtime()`); raises IndexMissing or
-        IndexCorrupt (with a reason)."""
-        gen = store.current_generation(root)
+    def load(cls, root: Path, params: RankingParams = DEFAULT_PARAMS, runtime: RuntimeSettings | None = None,
+             previous: "SearchIndex | None" = None, generation: Path | None = None) -> "SearchIndex":
+        """Open the current generation (or `generation`; `runtime`: default `current_runtime()`); raises
+        IndexMissing or IndexCorrupt (with a reason). With a delta segment (`index.delta`), the main one
+        of `previous` is reused when the same."""
+        gen = generation or store.current_generation(root)
+        runtime = runtime or (previous.config.runtime if previous is not None else None)
+        if delta.has_delta(gen):
+            return delta.load(cls, gen, root, params, previous, runtime)
+        index = cls.load_plain(gen, root, params, runtime)
+        index.segments = delta.Segments(index, delta.main_key(gen))
+        return index
+
+    @classmethod
+    def load_plain(cls, gen: Path, root: Path, params: RankingParams = DEFAULT_PARAMS,
+                   runtime: RuntimeSettings | None = None) -> "SearchIndex":
+        """The main segment of generation `gen` (all of it, for a generation without a delta)."""
         texts = TextStore(gen)
         try:
             meta = texts.meta()
@@ -166,30 +180,24 @@ class SearchIndex:
         report.seconds = time.perf_counter() - started
         return report
 
-    def add_articles(self, articles: list[Article], corpus: Path) -> tuple["SearchIndex", int]:
-        """A new index with these articles appended (a delta: nothing else is re-analysed).
+    def add_articles(self, articles: list[Article], corpus: Path,
+                     replaced: Iterable[int] = ()) -> tuple["SearchIndex", int]:
+        """A new index with these articles added and the `replaced` article ids hidden, and the number
+        of sentences added. They go into the delta segment (`index.delta`): the main one is not
+        re-analysed, rewritten or reloaded. The corpus fingerprint is refreshed (the caller saved the files)."""
+        sentences = delta.add(self, articles, corpus, set(replaced))
+        return SearchIndex.load(self.root, self.params, previous=self), sentences
 
-        Returns the new index and the number of sentences added. The corpus
-        fingerprint is refreshed, since the caller saved the articles' files.
-        """
-        n_terms_before = len(self.vocab)
-        acc = Accumulator(vocab=dict(self.vocab), first_article=self.meta["articles"],
-                          first_sentence=self.meta["sentences"], first_paragraph=len(self.arrays["para_len"]))
-        accumulate(articles, self.base_analyzer, self.config.boilerplate, acc=acc, workers=1,
-                   language=self.config.language)
-        arrays = _extended_arrays(self.arrays, acc)
-        meta = dict(self.meta)
-        meta.update(articles=acc.n_articles, sentences=acc.n_sentences, terms=len(acc.vocab),
-                    fingerprint=fingerprint(corpus), updated_at=time.time(),
-                    languages=_add_counts(self.languages, acc.language_counts()))
-        source_db = self.generation / store.DB_NAME
+    @property
+    def delta_sentences(self) -> int:
+        """Sentences in the delta segment (0: none, everything is in the main one)."""
+        return 0 if self.segments is None else self.segments.delta_sentences
 
-        def fill(folder: Path) -> None:
-            store.save_arrays(folder, arrays)
-            store.extend_db(source_db, folder / store.DB_NAME, acc, meta, n_terms_before)
-
-        store.write_generation(self.root, fill)
-        return SearchIndex.load(self.root, self.params, self.config.runtime), acc.n_sentences - acc.first_sentence
+    def merged(self) -> "SearchIndex | None":
+        """The index with its delta merged into the main segment (a new generation, switched to
+        atomically); None without a delta. Slow at scale: the service runs it aside (`index.merging`)."""
+        return SearchIndex.load(self.root, self.params, self.config.runtime) if self.segments and delta.merge(self) \
+            else None
 
     def find_article_texts(self, bodies: Sequence[str]) -> list[str | None]:
         """For each body, the id of an indexed article with the same text (`index.corpus.text_hash`) or None."""
@@ -399,21 +407,6 @@ def _ranker(arrays: dict[str, np.ndarray], n_terms: int, params: RankingParams) 
                   arrays["sent_article"], arrays["sent_hash"], params, article_day=np.asarray(arrays["article_day"]))
 
 
-def _extended_arrays(current: dict[str, np.ndarray], acc: Accumulator) -> dict[str, np.ndarray]:
-    """The arrays of an index with what `acc` adds appended (postings widened to new terms)."""
-    n_terms = len(acc.vocab)
-    old = {k: np.asarray(v) for k, v in current.items()}
-    new = acc.sentence_arrays()
-    arrays = {name: np.concatenate([old[name], new[name]])
-              for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len", "article_day")}
-    s = _widen(Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]), n_terms).extended(*acc.triples("s"), n_terms)
-    t = _widen(Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]), n_terms).extended(*acc.triples("t"), n_terms)
-    p, para_len = paragraph_field(s, arrays["sent_para"], arrays["sent_len"], acc.n_paragraphs)
-    arrays.update(para_len=para_len, s_ptr=s.ptr, s_docs=s.docs, s_tfs=s.tfs,
-                  p_ptr=p.ptr, p_docs=p.docs, p_tfs=p.tfs, t_ptr=t.ptr, t_docs=t.docs, t_tfs=t.tfs)
-    return arrays
-
-
 def _example_questions(tokens: list, text: str) -> list[str]:
     """Candidate questions: capitalised words before a reporting verb first, then frequent names."""
     speakers, counts = [], {}
@@ -427,18 +420,6 @@ def _example_questions(tokens: list, text: str) -> list[str]:
         counts[word] = counts.get(word, 0) + 1
     frequent = sorted(counts, key=lambda w: -counts[w])[:3]
     return list(dict.fromkeys(speakers + [f"What about {w}?" for w in frequent]))
-
-
-def _add_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
-    return {code: a.get(code, 0) + b.get(code, 0) for code in sorted(set(a) | set(b))}
-
-
-def _widen(p: Postings, n_terms: int) -> Postings:
-    """Postings with room for terms added since (they have no postings yet)."""
-    extra = n_terms - p.n_terms
-    if extra <= 0:
-        return p
-    return Postings(np.concatenate([p.ptr, np.full(extra, p.ptr[-1], dtype=np.int64)]), p.docs, p.tfs)
 
 
 def _meta(config: IndexConfig, stamp: str, acc: Accumulator, analyzer: Analyzer, seconds: float) -> dict:

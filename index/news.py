@@ -277,6 +277,8 @@ def served_subset(ranker: Ranker, terms: Sequence[tuple[int, float]], sids: np.n
     `topic` term, when given), and their served scores, computed by looking the sentences up in the
     terms' postings (a few sentences instead of every posting). The same sums in the same order, so
     the same floats. One lookup per field: the sentences and their neighbours together."""
+    if (by_segment := getattr(ranker, "served_subset", None)) is not None:   # index.segments
+        return by_segment(terms, sids, topic, served_subset)
     p = ranker.params
     sids = np.asarray(sids, np.int64)
     if not len(sids):

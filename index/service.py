@@ -19,6 +19,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -30,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from .lifecycle import stop_children  # (re-exported: the bot stops its children on a stop signal)
-from . import store
+from . import delta, store
 from .build import BuildReport
-from .config import IndexConfig
+from .config import IndexConfig, merge_sentences
+from .merging import Merges
 from .engine import IndexStats, SearchIndex, open_index
 from .hits import Hit, SearchResult
 from .corpus import EXPORT_FILE, Article
@@ -95,6 +97,8 @@ class IndexService:
         self._rebuilding = False
         self.started_at = time.time()
         self.searchers = SearchProcesses(root, search_processes) if search_processes > 0 else None
+        self.merge_sentences = merge_sentences()   # a delta this big is merged in the background
+        self.merges = Merges(self)
 
     # ----- state -------------------------------------------------------------
     @property
@@ -251,14 +255,14 @@ class IndexService:
                 with contextlib.suppress(OSError):
                     path.unlink()                       # the corpus stays as the index knows it
                 raise IngestError(f"The index could not be updated ({_why(exc)}); nothing was added.") from exc
-            self.index = new
+            self._swap_added(new)
             return Added(path, len(articles), sentences, [a.title for a in articles],
                          time.perf_counter() - started)
 
     def save_post(self, chat_id: int, message_id: int, text: str, *, channel: str,
                   published: str | None, url: str | None, edited: bool) -> Added:
-        """Store a channel post as an article; an edit replaces it (rebuilt in a child process,
-        like /reindex: the old index answers until the new one is swapped in)."""
+        """Store a channel post as an article; an edit replaces it (the old version's article is
+        tombstoned and the new one added to the delta segment: no rebuild)."""
         folder = self.corpus / CHANNEL_DIR / str(chat_id).lstrip("-")
         path = folder / f"{message_id}.md"
         article_id = f"channel/{str(chat_id).lstrip('-')}/{message_id}"
@@ -267,25 +271,56 @@ class IndexService:
         started = time.perf_counter()
         with self._write:
             index = self.current()
-            existed = path.exists()
+            rel = path.relative_to(self.corpus).as_posix()
+            replaced = _indexed_version(index, rel, path)
             try:
                 replace_file(path, data)
             except OSError as exc:           # disk full, read-only folder: an older version stays as it was
                 raise IngestError(f"The post could not be saved ({_why(exc)}).") from exc
-            rel = path.relative_to(self.corpus).as_posix()
             try:
-                if existed or edited:       # a replaced article: rebuilt in a child, old index serving
-                    report = self._rebuild_and_swap()
-                    log.info("Edited post %s: index rebuilt in a child process", rel)
-                    return Added(path, 1, report.sentences, [], time.perf_counter() - started)
                 articles = parse_upload(rel, data)
-                new, sentences = index.add_articles(articles, self.corpus)
-            except (OSError, sqlite3.Error, BrokenProcessPool) as exc:
+                new, sentences = index.add_articles(articles, self.corpus, replaced)
+            except (OSError, sqlite3.Error) as exc:
                 # the post is saved (a reindex or the next start indexes it); the old index serves
                 raise IngestError(f"The post was saved as {rel} but the index could not be updated "
                                   f"({_why(exc)}); /reindex adds it once there is room.") from exc
-            self.index = new
+            if replaced or edited:
+                log.info("Edited post %s: %d old version(s) replaced", rel, len(replaced))
+            self._swap_added(new)
             return Added(path, 1, sentences, [a.title for a in articles], time.perf_counter() - started)
+
+    # ----- the delta segment and its merge (index.delta) ---------------------------------------
+    def _swap_added(self, new: SearchIndex) -> None:
+        """Serve an index with articles just added (caller holds the write lock); a delta past
+        `merge_sentences` starts a merge in the background."""
+        self.index = new
+        if self.searchers is not None:
+            self.searchers.start()          # they take the new delta now, not at their next search
+        if new.delta_sentences >= self.merge_sentences:
+            self.start_merge()
+
+    @property
+    def merging(self) -> bool:
+        return self.merges.running
+
+    def start_merge(self) -> bool:
+        """Merge the delta in a background thread (False: one runs already; `index.merging`)."""
+        return self.merges.start()
+
+    def merge(self) -> bool:
+        """Merge the delta now (False: there is none); searches, uploads and posts go on meanwhile."""
+        return self.merges.run()
+
+
+def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
+    """The article ids of the version of `path` the index serves (an edited post replaces them)."""
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return set()
+    with contextlib.suppress(IngestError, ValueError):
+        return delta.indexed_ids(index, parse_upload(rel, old))
+    return set()
 
 
 # The rebuild runs in a child process: analysing a corpus is pure-Python CPU work, and in a thread
@@ -433,7 +468,7 @@ def _worker_for(wanted: str | None) -> SearchIndex:
     _adopt_next()
     current = store.current_generation(_worker_root).name
     if _worker_index is None:
-        _worker_index = SearchIndex.load(_worker_root)
+        _worker_index = SearchIndex.load(_worker_root, previous=_worker_index)
     elif _worker_index.generation.name != current:
         loading = _worker_loader is not None and _worker_loader.is_alive()
         if wanted == current:
@@ -441,7 +476,7 @@ def _worker_for(wanted: str | None) -> SearchIndex:
                 _worker_loader.join()
             _adopt_next()
             if _worker_index.generation.name != current:
-                _adopt(SearchIndex.load(_worker_root))
+                _adopt(SearchIndex.load(_worker_root, previous=_worker_index))
         elif not loading and current != _worker_failed:
             _start_loader(current)
     return _worker_index
@@ -456,7 +491,7 @@ def _start_loader(name: str) -> None:
 def _worker_reload(name: str) -> None:
     global _worker_next, _worker_failed
     try:
-        index = SearchIndex.load(_worker_root)
+        index = SearchIndex.load(_worker_root, previous=_worker_index)   # an add: only its delta is read
     except Exception:  # noqa: BLE001 - the old generation keeps answering
         log.exception("A search process could not load index generation %s", name)
         _worker_failed = name

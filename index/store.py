@@ -12,13 +12,14 @@ one. Stale folders from crashed writes are swept by the next write.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,6 +116,26 @@ def write_generation(root: Path, fill: Callable[[Path], None]) -> Path:
     return final
 
 
+_HELD: set[str] = set()   # names in an index folder this process still needs (`held`): never swept
+
+
+@contextlib.contextmanager
+def held(*names: str) -> Iterator[None]:
+    """Keep these generation or temporary folders from `sweep` while the block runs (a merge reads
+    the generation it merges and writes its folder aside while adds switch CURRENT meanwhile)."""
+    fresh = [n for n in names if n not in _HELD]
+    _HELD.update(fresh)
+    try:
+        yield
+    finally:
+        _HELD.difference_update(fresh)
+
+
+def aside_name(purpose: str) -> str:
+    """A temporary folder name of this process (`sweep` removes it once this process is gone)."""
+    return f".tmp-{os.getpid()}-{purpose}-{uuid.uuid4().hex}"
+
+
 def sweep(root: Path, keep: str) -> None:
     """Remove generations and temporary files other than `keep` (open readers keep working on Linux).
 
@@ -122,7 +143,7 @@ def sweep(root: Path, keep: str) -> None:
     full build writes into its folder for as long as it runs (`index.pipeline`).
     """
     for path in root.iterdir():
-        if path.name in (keep, CURRENT) or _live_writer(path.name):
+        if path.name in (keep, CURRENT) or path.name in _HELD or _live_writer(path.name):
             continue
         if path.name.startswith(("gen-", ".tmp-", f".{CURRENT}.")):
             if path.is_dir():

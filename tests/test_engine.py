@@ -125,11 +125,13 @@ def test_added_articles_are_searchable_and_equal_a_full_rebuild(tmp_path: Path) 
     added, sentences = index.add_articles([parse_text(files["b.md"], "b.md")], corpus)
     assert sentences == 1
     full, _ = SearchIndex.build(corpus, tmp_path / "i2")
+    merged = added.merged()        # the delta segment scores with the main's statistics until merged
     for query in ["Minsk sanctions", "Lavrov meeting", "EU officials Minsk"]:
-        a, b = added.search(query, k=10), full.search(query, k=10)
-        assert [(h.text, h.article.id) for h in a.hits] == [(h.text, h.article.id) for h in b.hits]
-        np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits], rtol=1e-6)
-    assert added.stale_reason(corpus) is None
+        a, b, m = added.search(query, k=10), full.search(query, k=10), merged.search(query, k=10)
+        assert {(h.text, h.article.id) for h in a.hits} == {(h.text, h.article.id) for h in b.hits}
+        assert [(h.text, h.article.id) for h in m.hits] == [(h.text, h.article.id) for h in b.hits]
+        np.testing.assert_allclose([h.score for h in m.hits], [h.score for h in b.hits], rtol=1e-6)
+    assert added.stale_reason(corpus) is None and merged.stale_reason(corpus) is None
     # the addition is persisted: a fresh load sees it
     assert SearchIndex.load(tmp_path / "i1").search("sanctions").hits[0].article.title == "Sanctions"
 

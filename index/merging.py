@@ -1,0 +1,112 @@
+"""The service's merges of the delta segment into the main one: one at a time, never in the way.
+
+A merge rewrites everything (`index.delta.merge_into`: seconds to a minute at ten million
+sentences), so it runs aside: a child process writes the merged main segment into a folder of
+the index that no sweep touches while it runs (`store.held`), this process loads it while the
+unmerged index answers, and only then, under the service's write lock, is it served
+(`index.delta.adopt`) together with whatever uploads and posts added meanwhile, as the new
+delta. Searches never wait; an upload waits at most for that last step (a few links and the
+small delta). A kill at any moment leaves CURRENT naming the unmerged or the merged
+generation; the folder of a killed merge is swept by the next write once its process is gone.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import delta, store
+from .engine import SearchIndex
+
+if TYPE_CHECKING:
+    from .service import IndexService
+
+log = logging.getLogger(__name__)
+MERGE_NICENESS = 10   # the child yields its core to the bot's answering when they compete
+
+
+class Merges:
+    """Runs `IndexService`'s merges: `run` now, or `start` in a background thread."""
+
+    def __init__(self, service: "IndexService") -> None:
+        self.service = service
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> bool:
+        """A merge in a background thread (False: one runs already)."""
+        with self._lock:
+            if self.running:
+                return False
+            self._thread = threading.Thread(target=self._logged, name="index-merge", daemon=True)
+            self._thread.start()
+            return True
+
+    def wait(self) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _logged(self) -> None:
+        try:
+            self.run()
+        except Exception:  # noqa: BLE001 - the unmerged index keeps serving; the next add tries again
+            log.exception("Merging the delta segment failed; the index serves unmerged")
+
+    def run(self) -> bool:
+        """Merge the delta now (False: there is none, or a rebuild replaced the index meanwhile)."""
+        service = self.service
+        with service._write:
+            snapshot = service.current()
+            if not snapshot.delta_sentences:
+                return False
+        started = time.perf_counter()
+        folder = service.root / store.aside_name("merge")
+        with store.held(snapshot.generation.name, folder.name):
+            try:
+                merge_in_child(service.root, snapshot.generation, folder)
+                merged = SearchIndex.load_plain(folder, service.root)     # the big load, outside the lock
+                with service._write:
+                    new = delta.adopt(SearchIndex, service.current(), snapshot, folder, merged, merged.params)
+                    if new is None:
+                        log.info("A rebuild replaced the index during the merge; the merge is dropped")
+                        return False
+                    service.index = new
+                    if service.searchers is not None:
+                        service.searchers.start()
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)     # the new generation links what it needs
+        log.info("Merged %d delta sentences into the main segment in %.1f s (%d added meanwhile)",
+                 snapshot.delta_sentences, time.perf_counter() - started, new.delta_sentences)
+        return True
+
+
+def merge_in_child(root: Path, generation: Path, folder: Path) -> None:
+    """`index.delta.merge_into` of `generation` into `folder`, in a fresh ("spawn") child process at
+    a low priority: a merge at scale is seconds of CPU that would otherwise hold the bot's GIL."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pool.submit(_merge_generation, root, generation, folder).result()
+
+
+def _merge_generation(root: Path, generation: Path, folder: Path) -> None:
+    from .lifecycle import die_with_parent
+    die_with_parent()
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(MERGE_NICENESS)
+    index = SearchIndex.load(root, generation=generation)
+    try:
+        delta.merge_into(index, folder)
+    finally:
+        index.close()
