@@ -20,7 +20,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index import config  # noqa: E402
 from index.config import IndexConfig  # noqa: E402
 from index.build import article_day, article_language, iso_published  # noqa: E402
 from index.corpus import corpus_files, read_file  # noqa: E402
