@@ -72,6 +72,7 @@ WARMUP = 20
 RANK_SENTENCES = {"3m": 1_000_000, "10m": 1_000_000}
 RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50, "3m": 20, "10m": 10}  # rank-bm25 questions (it scores every sentence)
 PREP_VERSION = "1"
+REUSE_PREP = False  # --reuse-prep
 
 
 # --------------------------------------------------------------------------
@@ -167,8 +168,9 @@ def prep(label: str) -> Path:
     folder = DATA / f"analysed-{label}"
     stamp = {"prep_version": PREP_VERSION, "corpus": manifest, "analyzer": DEFAULT_ANALYZER.version}
     done = folder / "manifest.json"
-    if done.exists() and json.loads(done.read_text())["stamp"] == stamp:
-        return folder
+    if done.exists() and (json.loads(done.read_text())["stamp"] == stamp or
+                          (REUSE_PREP and json.loads(done.read_text())["stamp"]["corpus"] == manifest)):
+        return folder   # (--reuse-prep: an earlier analyzer's tokens, e.g. when only other languages changed)
     started = time.perf_counter()
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -659,9 +661,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3,
                     help="extra back-to-back query runs of ours and tantivy per size (shared machines)")
     ap.add_argument("--render-only", action="store_true", help="rewrite the .md from the .json of the last run")
+    ap.add_argument("--keep", action="store_true", help="keep the indexes built under --work")
+    ap.add_argument("--reuse-prep", action="store_true",
+                    help="reuse the peers' analysed sentences of the same corpus even if the analyzer changed since")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--label", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global REUSE_PREP
+    REUSE_PREP = args.reuse_prep
     if args.phase:
         work = Path(args.work)
         if args.phase == "rank-bm25":
@@ -688,7 +695,8 @@ def main() -> None:
             work.mkdir(parents=True, exist_ok=True)
             sample = args.rank_sample or RANK_SAMPLE[label]
             results[label] = run_size(label, engines, work, sample, args.rounds)
-            shutil.rmtree(work, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
     finally:
         if not args.work:
             shutil.rmtree(scratch, ignore_errors=True)
