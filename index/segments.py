@@ -356,8 +356,12 @@ class SegmentTexts:
         found = self.main.article_openings(articles, chars)
         return found + self.delta.article_openings(articles - len(found), chars) if len(found) < articles else found
 
-    def article_with_hash(self, key: int) -> str | None:
-        return self.main.article_with_hash(key) or self.delta.article_with_hash(key)
+    def articles_with_hashes(self, keys: Sequence[int]) -> dict[int, str]:
+        """`TextStore.articles_with_hashes` over both segments (the main one first)."""
+        found = self.main.articles_with_hashes(keys)
+        if rest := [key for key in keys if key not in found]:
+            found.update(self.delta.articles_with_hashes(rest))
+        return found
 
     def articles_with_hash(self, key: int) -> list[tuple[int, str, str]]:
         """(global id, ext_id, path) of every article whose body has this hash, in both segments."""
