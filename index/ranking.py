@@ -81,7 +81,7 @@ TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that colla
 # once the page is full), "all" (by score too; measured slower than the dense kernel on the bench corpora,
 # bench/results/query_phases.md) or "off" (the dense kernel only)
 SKIPPING = "by_date"
-ESSENTIAL_SHARE = 1 / 64  # `maxscore.select`: terms in more sentences than this share are only looked up
+ESSENTIAL_SHARE = 1 / 4  # `maxscore.select`: terms in more sentences than this share are only looked up
 SCAN_COST = 64  # by date: lookups per candidate scored straight from the postings, per term, in stamp reads
 PARALLEL_MIN_POSTINGS = 16384  # `Ranker.top`: fewer paragraph postings are added up on the calling thread
 _order = order_top  # (the name the tests of the numpy path know it by)
