@@ -11,6 +11,13 @@ quoted phrases) on the same questions: both must return the same page, and
 the table gives their times side by side (the reference runs after the
 kernel's pass, so its large temporaries do not evict the kernel's arrays).
 
+A second table times `Ranker.top` alone (thread CPU of the calling thread,
+so the dense kernel's helper thread is not counted: its figures are lower
+bounds) on the same questions in each of `ranking.SKIPPING`'s modes,
+alternating: by score and by date (`sort:date`), through the dense kernel
+(`index.kernel`) and through the skipping one (`index.maxscore`); each pair
+must return the same pages.
+
 Each kernel step is timed by wrapping its function (a few microseconds of
 wrapper per call are included); `accumulate` sums both threads' time when the
 paragraph postings are added up on the helper thread, so the steps can add
@@ -40,7 +47,7 @@ from index.query import parse_query  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-KERNEL_STEPS = ("accumulate", "plan", "tally", "select", "served", "candidates")
+KERNEL_STEPS = ("accumulate", "plan", "tally", "select")  # (those called from Python only)
 WARMUP = 20
 
 
@@ -144,9 +151,39 @@ def main() -> None:
         f"visited by the kernel (scored, or cut one by one): p50 {pct(visited, 50):,}, "
         f"p95 {pct(visited, 95):,}",
     ]
+    lines += ["", *skipping_table(r, [terms for terms, _ in pages])]
     out = Path(args.out)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+
+
+def skipping_table(r: ranking.Ranker, questions: list) -> list[str]:
+    """Thread CPU ms of `Ranker.top` per question, dense kernel vs `index.maxscore`, alternating."""
+    cases = [("by score", False, "off", "dense (`index.kernel`)"), ("by score", False, "all", "skipping (`index.maxscore`)"),
+             ("by date", True, "off", "dense (`index.kernel`)"), ("by date", True, "by_date", "skipping (`index.maxscore`)")]
+    times: dict[int, list[float]] = {n: [] for n in range(len(cases))}
+    saved = ranking.SKIPPING
+    try:
+        for rnd in range(3):  # round 0 warms (and compiles)
+            for n, (_, by_date, mode, _) in enumerate(cases):
+                ranking.SKIPPING = mode
+                pages = []
+                for terms in questions:
+                    t = time.thread_time()
+                    pages.append(r.top(terms, [], 0, 10, by_date=by_date))
+                    if rnd:
+                        times[n].append((time.thread_time() - t) * 1e3)
+                if n % 2 and pages != reference:
+                    sys.exit(f"`index.maxscore` and the dense kernel disagree ({cases[n][0]})")
+                reference = pages
+    finally:
+        ranking.SKIPPING = saved
+    lines = ["`Ranker.top` alone, thread CPU ms per question (2 rounds of every question, alternating):", "",
+             "| order | kernel | p50 | p95 | mean |", "|---|---|---:|---:|---:|"]
+    for n, (order, _, _, name) in enumerate(cases):
+        v = times[n]
+        lines.append(f"| {order} | {name} | {pct(v, 50):.3f} | {pct(v, 95):.3f} | {statistics.mean(v):.3f} |")
+    return lines
 
 
 if __name__ == "__main__":

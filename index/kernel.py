@@ -22,7 +22,18 @@ compiled on first use and cached on disk next to this file):
    & Flood 1995, with the paragraph as the unit of the bound); a paragraph
    whose exact paragraph and title scores plus a bound on its sentences'
    cannot reach the worst kept is skipped whole. `served` computes the
-   model's score for the sentences that remain; a bounded heap keeps the best.
+   model's score for the sentences that remain; a bounded heap keeps the best,
+   and the cuts read its worst again every `CHUNK` postings.
+
+The other compiled path, `index.maxscore`, adds no common term's postings:
+it stamps the matches for the count, adds up only the rare terms, and looks
+the others up per candidate in skip blocks (block-max MaxScore). It serves
+the questions by date, where it visits the articles newest first and stops
+once the page is full (2-3x faster than here). By score it was measured
+slower than this dense path on the bench corpora (a lookup of a common term
+costs cache misses that adding its postings in order does not, and the
+three fields and the neighbours need many lookups per candidate), so
+`Ranker.top` uses it there only with `ranking.SKIPPING = "all"`.
 
 The arithmetic is the numpy path's, operation for operation and in the same
 order (terms in question order, float32 weights widened to float64), so
@@ -132,6 +143,9 @@ class Visits(NamedTuple):
 class Ranks(NamedTuple):
     ids: np.ndarray     # int64
     scores: np.ndarray  # float64
+
+
+CHUNK = 32  # `select`: postings gathered and scored before the worst kept score is read again
 
 
 def plain(value: tuple) -> tuple:
@@ -448,7 +462,8 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf, key):  # pra
     were done whole), and its paragraph and title scores are known exactly,
     so it is cut whole when ``own_after[i] + paragraph * P + title * T``
     cannot beat the worst kept score; the cut stays valid as that score only
-    rises. Sentences reached through a title are cut one by one alike.
+    rises, and it is taken again every `CHUNK` postings. Sentences reached
+    through a title are cut one by one alike.
 
     Filters (`Question.allow_s`, `allow_a`) only drop candidates: the
     bounds stay valid, and a filtered-out article's paragraphs are skipped
@@ -464,21 +479,26 @@ def select(p_lists, t_lists, q, lay, wt, bounds, visits, m, h, buf, key):  # pra
     near = 1.0 + 2.0 * wt[0]  # (Weights.neighbour)
     size = 0
     for i in range(len(order)):
-        if size == m and not by_date and bound_after[i] < h_score[0]:
-            break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
         t = order[i]
-        full = size == m
-        # what a candidate must beat: the worst kept (constant while a term's candidates are gathered)
-        cut = (full, near, own_after[i], ratio_after[i] * (1.0 + 1e-6),  # float32 weights: a wider margin
-               h_score[0] if full else 0.0, article_day[sent_article[h_id[0]]] if full and by_date else 0)
-        n = 0
-        if 0 <= t < len(p_ptr) - 1:
-            n = _from_paragraphs(p_docs[p_ptr[t]:p_ptr[t + 1]], q, lay, wt, cut, title_bound, visits, buf_ids)
-        if 0 <= t < len(t_ptr) - 1:
-            n = _from_titles(t_docs[t_ptr[t]:t_ptr[t + 1]], q, lay, wt, cut, visits, buf_ids, n)
-        served(buf_ids, n, q, lay, wt, buf_scores)
-        for k in range(n):
-            size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], key)
+        for part in range(2):  # the term's paragraphs, then its titles' articles, CHUNK postings at a time
+            ptr, docs = (p_ptr, p_docs) if part == 0 else (t_ptr, t_docs)
+            if t < 0 or t >= len(ptr) - 1:
+                continue
+            for lo in range(ptr[t], ptr[t + 1], CHUNK):
+                if size == m and not by_date and bound_after[i] < h_score[0]:
+                    break  # nothing unvisited can reach the worst kept score (by date: a newer one can)
+                full = size == m
+                # what a candidate must beat: the worst kept (it rises chunk by chunk)
+                cut = (full, near, own_after[i], ratio_after[i] * (1.0 + 1e-6),  # float32 weights: a wider margin
+                       h_score[0] if full else 0.0, article_day[sent_article[h_id[0]]] if full and by_date else 0)
+                chunk = docs[lo:min(lo + CHUNK, ptr[t + 1])]
+                if part == 0:
+                    n = _from_paragraphs(chunk, q, lay, wt, cut, title_bound, visits, buf_ids)
+                else:
+                    n = _from_titles(chunk, q, lay, wt, cut, visits, buf_ids, 0)
+                served(buf_ids, n, q, lay, wt, buf_scores)
+                for k in range(n):
+                    size = _push(h_score, h_id, size, m, buf_scores[k], buf_ids[k], key)
     _heap_to_ranked(h_score, h_id, size, key)
     return size
 

@@ -28,6 +28,7 @@ import numpy as np
 from .bm25 import BM25Params, constant, idf, weights
 
 WEIGHT_CHUNK = 1 << 16  # postings per chunk when deriving weights (fits in cache)
+BLOCK = 128  # postings per skip block (`Blocks`; `index.maxscore` seeks block by block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,39 @@ def _in_order(terms: np.ndarray, docs: np.ndarray) -> bool:
     return bool(np.all(np.diff(docs.astype(np.int64))[step == 0] > 0))
 
 
+@dataclass(frozen=True, slots=True)
+class Blocks:
+    """Each term's postings in blocks of `BLOCK`: a skip list with each block's largest weight.
+
+    Term t's blocks are ``ptr[t]:ptr[t + 1]``; block b (the i-th of t) holds
+    postings ``Postings.ptr[t] + i * BLOCK`` up to the next BLOCK (or t's
+    end), ``last[b]`` is its highest doc and ``top[b]`` its largest weight.
+    A lookup of doc x seeks the first block whose `last` is >= x (galloping
+    from where the previous lookup stopped) and searches only those 128
+    docs; `top` bounds what the block can add. Derived at load from the
+    postings and their weights (~1% of their size), so nothing new is stored.
+    """
+
+    ptr: np.ndarray   # int64, n_terms + 1
+    last: np.ndarray  # int32 per block
+    top: np.ndarray   # float32 per block
+
+    @classmethod
+    def of(cls, postings: Postings, weights: np.ndarray, size: int = BLOCK) -> "Blocks":
+        df = postings.df()
+        per_term = (df + size - 1) // size
+        ptr = np.zeros(len(df) + 1, np.int64)
+        np.cumsum(per_term, out=ptr[1:])
+        if not ptr[-1]:
+            return cls(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32))
+        term = np.repeat(np.arange(len(df), dtype=np.int64), per_term)
+        starts = postings.ptr[term] + (np.arange(ptr[-1], dtype=np.int64) - ptr[term]) * size
+        ends = np.minimum(starts + size, postings.ptr[term + 1])
+        # the blocks tile the postings in order, so each block's maximum is one reduceat segment
+        return cls(ptr, np.ascontiguousarray(postings.docs[ends - 1], np.int32),
+                   np.maximum.reduceat(weights, starts).astype(np.float32))
+
+
 class Field:
     """A BM25-scored unit (sentence, paragraph or title): postings with their weights."""
 
@@ -148,6 +182,11 @@ class Field:
             chunk_idf = np.repeat(self.idf[first:last + 1], counts)
             out[lo:hi] = weights(tfs[lo:hi], self.doc_len[docs[lo:hi]], self.avgdl, chunk_idf, self.params)
         return out
+
+    @cached_property
+    def blocks(self) -> Blocks:
+        """The postings' skip blocks with their largest weights (`Blocks`), derived on first use."""
+        return Blocks.of(self.postings, self.weights)
 
     def score(self, term_counts: Iterable[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Matching docs (ascending) and their scores for weighted query terms.

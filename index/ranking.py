@@ -40,8 +40,9 @@ sentence texts collapse to one hit; ties break by sentence id, which follows
 corpus order, then position in the article.
 
 Two paths compute it: `Ranker.top` (compiled, `index.kernel`: scores only the
-sentences that can still reach the page) serves every question without a
-quoted phrase; `score` + `exclude` + `require` + `page` (numpy, every
+sentences that can still reach the page; by date `index.maxscore`, which
+visits the articles newest first and stops when the page is full) serves
+every question without a quoted phrase; `score` + `exclude` + `require` + `page` (numpy, every
 candidate) serves phrases, whose candidates are filtered by their text, and
 is the reference `tests/test_kernel.py` holds the kernel to, bit for bit.
 Both end in `index.collect` (the best m, identical texts collapsed, widened
@@ -68,7 +69,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import kernel
+from . import kernel, maxscore
 from .bm25 import BM25Params
 from .collect import Duplicates, Ranked, assemble, in_rank_order, order_top, widen
 from .postings import Field
@@ -76,6 +77,12 @@ from .postings import Field
 __all__ = ["UNDATED", "Duplicates", "Ranked", "Ranker", "RankingParams"]
 
 TOP_SLACK = 2  # candidates kept beyond the page, for identical texts that collapse (more: a retry)
+# `Ranker.top` through `index.maxscore` where it applies: "by_date" (the default: ordered by date, it stops
+# once the page is full), "all" (by score too; measured slower than the dense kernel on the bench corpora,
+# bench/results/query_phases.md) or "off" (the dense kernel only)
+SKIPPING = "by_date"
+ESSENTIAL_SHARE = 1 / 4  # `maxscore.select`: terms in more sentences than this share are only looked up
+SCAN_COST = 64  # by date: lookups per candidate scored straight from the postings, per term, in stamp reads
 PARALLEL_MIN_POSTINGS = 16384  # `Ranker.top`: fewer paragraph postings are added up on the calling thread
 _order = order_top  # (the name the tests of the numpy path know it by)
 UNDATED = int(np.iinfo(np.int32).min)  # `Ranker(article_day=...)` of an article without a date: oldest
@@ -153,12 +160,15 @@ class Ranker:
         term_ids = np.fromiter((t for t, _ in terms), np.int64, len(terms))
         counts = np.fromiter((c for _, c in terms), np.float64, len(terms))
         tables = self.tables
+        by_date = by_date and self.article_day is not None
+        if (SKIPPING == "all" or (by_date and SKIPPING == "by_date")) and tables.skippable and bool(len(counts)) \
+                and float(counts.min()) > 0.0:
+            return _skipping_top(self, sc, gen, (term_ids, counts), excluded, (offset, k), (allow_s, allow_a), by_date)
         # positive weights, constant parts and counts, no filter: every touched sentence counts
         all_positive = (tables.positive and bool(len(counts)) and float(counts.min()) > 0.0
                         and not len(allow_s) and not len(allow_a))
         n_touched = self._accumulate(sc, gen, term_ids, counts, not all_positive)
         bounds, offs = self._plan(term_ids, counts)
-        by_date = by_date and self.article_day is not None
         q = sc.question(gen, offs, allow_s, allow_a, by_date)
         matched, remaining, distinct = kernel.tally(
             tables.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, tables.layout, sc.s[2],
@@ -166,7 +176,8 @@ class Ranker:
         need = offset + k
         ids, scores, groups = widen(lambda m: self._select(sc, q, bounds, m, remaining), self.sent_hash,
                                     need, need + TOP_SLACK, remaining)
-        return (assemble(ids, scores, groups, offset, k, lambda sid: self._others(q, sid, by_date), distinct),
+        fill = _dense_fill(tables, q)
+        return (assemble(ids, scores, groups, offset, k, lambda sid: self._others(fill, sid, by_date), distinct),
                 int(matched))
 
     def _accumulate(self, sc: "_Scratch", gen: int, term_ids: np.ndarray, counts: np.ndarray,
@@ -214,15 +225,16 @@ class Ranker:
                              sc.buf, t.order_key(q[7]))  # (Question.by_date)
         return ids[:kept], scores[:kept]
 
-    def _others(self, q: tuple, sid: int, by_date: bool) -> tuple[int, ...]:
-        """The remaining candidates other than `sid` with its text, in rank order (the kernel's scores)."""
+    def _others(self, fill: Callable[[np.ndarray, np.ndarray, np.ndarray], None], sid: int,
+                by_date: bool) -> tuple[int, ...]:
+        """The remaining candidates other than `sid` with its text, in rank order; `fill(group, scores,
+        ok)`: the kernel's scores of the group and whether each is a remaining candidate."""
         group = self.duplicates.group(sid)
         if not len(group):
             return ()
         scores = np.empty(len(group), np.float64)
         ok = np.empty(len(group), np.bool_)
-        kernel.served(group, len(group), q, self.tables.layout, self.tables.weights, scores)
-        kernel.candidates(group, q, self.tables.layout, ok)
+        fill(group, scores, ok)
         ok &= group != sid
         group = group[ok]
         return in_rank_order(group, scores[ok], self._days(group), by_date)
@@ -232,7 +244,7 @@ class Ranker:
         if scratch is None:
             scratch = self._local.scratch = _Scratch(
                 self.sentences.n_docs, self.paragraphs.n_docs, self.titles.n_docs,
-                len(self.duplicates.members))
+                len(self.duplicates.members), self.tables.max_para)
         return scratch
 
     def warm(self) -> None:
@@ -351,6 +363,8 @@ class KernelTables:
 
     def warm(self) -> None:
         self.stats, self.layout, self.weights, self.lists, self.positive  # noqa: B018 (cached properties)
+        if self.skippable:
+            self.blocked, self.day_order  # noqa: B018
 
     # (the kernel's bundles as plain tuples: `kernel.plain`)
     @cached_property
@@ -358,6 +372,34 @@ class KernelTables:
         """The postings (`kernel.Lists`) of the sentences, paragraphs and titles."""
         s, p, t = (kernel.plain(kernel.Lists(f.postings.ptr, f.postings.docs)) for f in self.fields)
         return s, p, t
+
+    @cached_property
+    def blocked(self) -> tuple[tuple, tuple, tuple]:
+        """The postings with their weights and skip blocks (`maxscore.Blocked`) of the three fields."""
+        s, p, t = (kernel.plain(maxscore.Blocked(f.postings.ptr, f.postings.docs, f.weights, f.blocks.ptr,
+                                                 f.blocks.last, f.blocks.top)) for f in self.fields)
+        return s, p, t
+
+    @cached_property
+    def skippable(self) -> bool:
+        """Whether `index.maxscore` may serve: a sentence holding a term then matches (every sentence
+        weight positive) and no negative weight, constant part or field weight voids a bound."""
+        p = self.params
+        if min(p.neighbour, p.paragraph, p.title) < 0.0 or not self.positive:
+            return False
+        return all((not len(f.weights) or float(f.weights.min()) >= 0.0)
+                   and (not len(f.const) or float(f.const.min()) >= 0.0) for f in self.fields[1:])
+
+    @cached_property
+    def day_order(self) -> np.ndarray:
+        """The articles newest first (then by id): `maxscore.select_by_date`'s visiting order."""
+        days = self.article_day.astype(np.int64)
+        return np.lexsort((np.arange(len(days)), -days)).astype(np.int64)
+
+    @cached_property
+    def max_para(self) -> int:
+        """The most sentences in one paragraph."""
+        return int(np.diff(self.para_start).max()) if len(self.para_start) > 1 else 0
 
     @cached_property
     def weights(self) -> tuple:
@@ -445,7 +487,7 @@ class _Scratch:
     the stamps are bytes (the arrays stay small in the cache) and are cleared
     once every 255 questions. Zeroed pages cost no memory until touched."""
 
-    def __init__(self, n_sentences: int, n_paragraphs: int, n_titles: int, n_twins: int) -> None:
+    def __init__(self, n_sentences: int, n_paragraphs: int, n_titles: int, n_twins: int, max_para: int) -> None:
         self.s = _unit_arrays(n_sentences, n_sentences)
         self.p = _unit_arrays(n_paragraphs, 0)  # (only the sentences' touched list is ever read)
         self.t = _unit_arrays(n_titles, 0)
@@ -453,6 +495,7 @@ class _Scratch:
         self.visited = np.zeros(n_sentences, np.uint8)    # stamp of `select`'s visits
         self.done = np.zeros(n_paragraphs, np.uint8)      # and of the paragraphs it dealt with
         self.twins = np.zeros(max(1, n_twins), np.int64)
+        self.sbuf = (np.zeros(max(1, max_para)), np.zeros(max(1, max_para), np.bool_))  # (`maxscore._visit`)
         self.buf = kernel.plain(kernel.Ranks(np.zeros(n_sentences, np.int64), np.zeros(n_sentences, np.float64)))
         self.gen = 0
         self.visit = 0
@@ -481,6 +524,78 @@ class _Scratch:
         # (built plain, field by field as `kernel.Question` and `kernel.Unit` list them: once per question)
         return ((self.s[0], self.s[1], float(offs[0])), (self.p[0], self.p[1], float(offs[1])),
                 (self.t[0], self.t[1], float(offs[2])), self.excluded, gen, allow_s, allow_a, bool(by_date))
+
+
+def _skipping_top(r: Ranker, sc: _Scratch, gen: int, terms: tuple[np.ndarray, np.ndarray], excluded: Sequence[int],
+                  page: tuple[int, int], allow: tuple[np.ndarray, np.ndarray], by_date: bool) -> tuple[Ranked, int]:
+    """`Ranker.top` through `index.maxscore`: the matches stamped and counted, then the best found by
+    lookups (the postings of terms that cannot lift a sentence onto the page stay unread)."""
+    t = r.tables
+    term_ids, counts = terms
+    allow_s, allow_a = allow
+    filtered = bool(len(allow_s) or len(allow_a))
+    n_touched = maxscore.mark(t.lists[0], term_ids, sc.s[1], sc.s[2], filtered, gen)
+    bounds, offs = r._plan(term_ids, counts)
+    q = sc.question(gen, offs, allow_s, allow_a, by_date)
+    matched, remaining, distinct = maxscore.tally(
+        t.lists[0], np.fromiter(excluded, np.int64, len(excluded)), q, t.layout, sc.s[2], n_touched, filtered,
+        r.duplicates.sorted_members, r.sent_hash, sc.twins)
+    n = len(bounds[0])
+    qterms = kernel.plain(maxscore.Terms(term_ids, counts, np.empty(len(term_ids), np.int64), np.empty(n),
+                                         np.empty(n + 1), np.empty(n + 1), offs))
+    maxscore.prepare(term_ids, bounds[0], n, t.term_max[1], t.term_max[2], qterms)
+    e = _essential(r, sc, gen, bounds[0], qterms[3])
+    ctx = (t.blocked, qterms, q, t.layout, t.weights, bounds)
+    cur = (np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64))
+    key = t.order_key(by_date)
+
+    def rank(m: int) -> tuple[np.ndarray, np.ndarray]:
+        ids, scores = np.empty(m, np.int64), np.empty(m, np.float64)
+        if not remaining:
+            return ids[:0], scores[:0]
+        if by_date:  # scan the articles newest first, unless scoring every match costs less
+            scan = m * r.sentences.n_docs < SCAN_COST * max(n, 1) * remaining * remaining
+            kept = maxscore.select_by_date(t.lists[0], ctx, cur, t.day_order, scan, sc.visits(), (ids, scores, m),
+                                           key)
+        else:
+            kept = maxscore.select(ctx, cur, sc.visits(), (ids, scores, m), sc.sbuf, key, e)
+        return ids[:kept], scores[:kept]
+
+    def looked_up(group: np.ndarray, scores: np.ndarray, ok: np.ndarray) -> None:
+        maxscore.served(group, ctx, cur, scores, ok)
+
+    offset, k = page
+    ids, scores, groups = widen(rank, r.sent_hash, offset + k, offset + k + TOP_SLACK, remaining)
+    return (assemble(ids, scores, groups, offset, k, lambda sid: r._others(looked_up, sid, by_date), distinct),
+            int(matched))
+
+
+def _dense_fill(tables: KernelTables, q: tuple) -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+    """`Ranker._others`' scores and candidate flags from the dense kernel's accumulators."""
+    layout, weights = tables.layout, tables.weights
+
+    def fill(group: np.ndarray, scores: np.ndarray, ok: np.ndarray) -> None:
+        kernel.served(group, len(group), q, layout, weights, scores)
+        kernel.candidates(group, q, layout, ok)
+    return fill
+
+
+def _essential(r: Ranker, sc: _Scratch, gen: int, order: np.ndarray, rank_c: np.ndarray) -> int:
+    """How many of the terms, rarest first, `maxscore.select` treats as essential: the rarest, and
+    those in at most `ESSENTIAL_SHARE` of the sentences; their paragraph and title postings are
+    added up (the others' are only looked up)."""
+    limit = ESSENTIAL_SHARE * r.sentences.n_docs
+    df = r.tables.df
+    e = 1
+    while e < len(order) and df[order[e]] <= limit:
+        e += 1
+    e = min(e, len(order))
+    p_lists, t_lists = r.tables.lists[1], r.tables.lists[2]
+    if r.params.paragraph:
+        kernel.accumulate(p_lists, r.paragraphs.weights, order[:e], rank_c[:e], *sc.p, False, gen)
+    if r.params.title:
+        kernel.accumulate(t_lists, r.titles.weights, order[:e], rank_c[:e], *sc.t, False, gen)
+    return e
 
 
 def _allow_mask(mask: np.ndarray | None, n: int, name: str, unit: str) -> np.ndarray:
