@@ -217,12 +217,12 @@ def load_prep(label: str) -> tuple[list[str], list[list[str]], list[str], list[l
 # --------------------------------------------------------------------------
 
 def phase_ours_build(label: str, work: Path) -> None:
-    from index.engine import SearchIndex
+    from index.engine import write_index
     from index.progress import ProgressBar
     bar = ProgressBar(f"indexing {label}")
     start = time.perf_counter()
     load_before = loadavg()
-    report = SearchIndex.write(DATA / f"corpus-{label}", work / "ours", progress=bar)  # as `python -m index build`
+    report = write_index(DATA / f"corpus-{label}", work / "ours", progress=bar)  # as `python -m index build`
     seconds = time.perf_counter() - start
     bar.close()
     from index.store import current_generation

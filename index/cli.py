@@ -17,7 +17,7 @@ from pathlib import Path
 from . import store
 from .config import IndexConfig
 from .corpus import CorpusError
-from .engine import MAX_K, SearchIndex, open_index
+from .engine import MAX_K, SearchIndex, open_index, write_index
 from .hits import Hit, SearchResult
 from .progress import ProgressBar
 
@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     root = config.root
     bar = ProgressBar("indexing")
-    report = SearchIndex.write(config.corpus, root, progress=bar, config=config)
+    report = write_index(config.corpus, root, progress=bar, config=config)
     bar.close()
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))

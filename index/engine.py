@@ -60,6 +60,35 @@ class IndexStats:
     languages: dict[str, int] = field(default_factory=dict)  # language code -> articles
 
 
+def write_index(corpus: Path, root: Path, progress: Progress | None = None, config: IndexConfig | None = None,
+                workers: int | None = None, memory_mb: int | None = None) -> BuildReport:
+    """Read the corpus folder into a new generation of `root` (written atomically), without loading it
+    (a build process that only writes, as the CLI and the bot's rebuild child, never holds the index).
+
+    `config` says how articles are read and analysed (default `IndexConfig()`;
+    its folders are replaced by `corpus` and `root`). `workers` processes
+    analyse the articles (default: one per core for a corpus of some size);
+    the build holds about `memory_mb` (default $BUILD_MEMORY_MB) and spills
+    the rest to disk (`index.pipeline`). The index is the same for any
+    number of workers and any budget."""
+    started = time.perf_counter()
+    config = (config or IndexConfig()).at(corpus, root)
+    analyzer = config.make_analyzer()
+    stamp = fingerprint(corpus)
+    reports: list[BuildReport] = []
+
+    def fill(folder: Path) -> None:
+        reports.append(build_generation(
+            folder, config, analyzer,
+            lambda acc: _meta(config, stamp, acc, analyzer, time.perf_counter() - started),
+            progress, workers, memory_mb))
+
+    store.write_generation(root, fill)
+    report = reports[0]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 class SearchIndex:
     """A loaded index generation: memory-mapped arrays, vocabulary, and the texts in SQLite."""
 
@@ -147,38 +176,9 @@ class SearchIndex:
     def build(cls, corpus: Path, root: Path, progress: Progress | None = None,
               params: RankingParams = DEFAULT_PARAMS, config: IndexConfig | None = None,
               workers: int | None = None, memory_mb: int | None = None) -> tuple["SearchIndex", BuildReport]:
-        """`write`, then load the new generation."""
-        report = cls.write(corpus, root, progress, config, workers, memory_mb)
+        """`write_index`, then load the new generation."""
+        report = write_index(corpus, root, progress, config, workers, memory_mb)
         return cls.load(root, params, (config or IndexConfig()).runtime), report
-
-    @staticmethod
-    def write(corpus: Path, root: Path, progress: Progress | None = None, config: IndexConfig | None = None,
-              workers: int | None = None, memory_mb: int | None = None) -> BuildReport:
-        """Read the corpus folder into a new generation of `root` (written atomically), without loading it
-        (a build process that only writes, as the CLI and the bot's rebuild child, never holds the index).
-
-        `config` says how articles are read and analysed (default `IndexConfig()`;
-        its folders are replaced by `corpus` and `root`). `workers` processes
-        analyse the articles (default: one per core for a corpus of some size);
-        the build holds about `memory_mb` (default $BUILD_MEMORY_MB) and spills
-        the rest to disk (`index.pipeline`). The index is the same for any
-        number of workers and any budget."""
-        started = time.perf_counter()
-        config = (config or IndexConfig()).at(corpus, root)
-        analyzer = config.make_analyzer()
-        stamp = fingerprint(corpus)
-        reports: list[BuildReport] = []
-
-        def fill(folder: Path) -> None:
-            reports.append(build_generation(
-                folder, config, analyzer,
-                lambda acc: _meta(config, stamp, acc, analyzer, time.perf_counter() - started),
-                progress, workers, memory_mb))
-
-        store.write_generation(root, fill)
-        report = reports[0]
-        report.seconds = time.perf_counter() - started
-        return report
 
     def add_articles(self, articles: list[Article], corpus: Path,
                      replaced: Iterable[int] = ()) -> tuple["SearchIndex", int]:

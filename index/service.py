@@ -35,7 +35,7 @@ from . import delta, store
 from .build import BuildReport
 from .config import IndexConfig, merge_sentences
 from .merging import Merges
-from .engine import IndexStats, SearchIndex, open_index
+from .engine import IndexStats, SearchIndex, open_index, write_index
 from .hits import Hit, SearchResult
 from .corpus import EXPORT_FILE, Article
 from .ingest import (CHANNEL_DIR, UPLOAD_DIR, IngestError, free_path, is_export, parse_upload, post_markdown,
@@ -349,7 +349,7 @@ def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = Non
     if only_if_stale:
         open_index(corpus, root, config=config).close()
         return None
-    report = SearchIndex.write(corpus, root, config=config)
+    report = write_index(corpus, root, config=config)
     return report
 
 
