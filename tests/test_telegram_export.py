@@ -221,8 +221,12 @@ def test_keys_after_the_messages_still_name_and_link_the_chat() -> None:
 @pytest.fixture(scope="module")
 def generated_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.corpus_gen import SeedDataMissing
     from bench.gen_export import write_export
-    return write_export(2500, tmp_path_factory.mktemp("export"))    # 1.3 MB: more than one read chunk
+    try:
+        return write_export(2500, tmp_path_factory.mktemp("export"))    # 1.3 MB: more than one read chunk
+    except SeedDataMissing as exc:   # its words come from the shared SQuAD paragraphs beside the repo
+        pytest.skip(str(exc).split(":")[0])
 
 
 def test_streamed_reading_of_a_generated_export_equals_a_whole_read(generated_export: Path) -> None:
