@@ -154,8 +154,9 @@ def test_typing_shows_for_a_slow_upload(api: FakeBotAPI, corpus: Path) -> None:
         api.inject_fault("getFile", "timeout", count=1, delay=1.5)  # a slow download
         api.send_document("slow.txt", b"Quibbleton harbour reopened on Sunday.", chat_id=ADMIN, user_id=ADMIN)
         said(api, ADMIN, "Added 1 article")
-        [action] = api.calls("sendChatAction")
-        assert action["params"]["action"] == "typing" and action["params"]["chat_id"] == ADMIN
+        actions = api.calls("sendChatAction")   # one, or more where the machine made the upload slower
+        assert actions and all(a["params"]["action"] == "typing" and a["params"]["chat_id"] == ADMIN
+                               for a in actions)
 
 
 def test_typing_only_after_the_delay(api: FakeBotAPI) -> None:
