@@ -168,8 +168,8 @@ def prep(label: str) -> Path:
     folder = DATA / f"analysed-{label}"
     stamp = {"prep_version": PREP_VERSION, "corpus": manifest, "analyzer": DEFAULT_ANALYZER.version}
     done = folder / "manifest.json"
-    if done.exists() and (json.loads(done.read_text())["stamp"] == stamp or
-                          (REUSE_PREP and json.loads(done.read_text())["stamp"]["corpus"] == manifest)):
+    made = json.loads(done.read_text())["stamp"] if done.exists() else None
+    if made is not None and (made == stamp or (REUSE_PREP and made["corpus"] == manifest)):
         return folder   # (--reuse-prep: an earlier analyzer's tokens, e.g. when only other languages changed)
     started = time.perf_counter()
     shutil.rmtree(folder, ignore_errors=True)
