@@ -49,7 +49,7 @@ minutes plus the index build). ``--profile`` also samples the bot's main
 process with py-spy (``--gil``) during each phase and summarises where its
 Python CPU went. Figures go to `bench/results/bot_load.md` (between the
 ``figures`` markers; notes outside them are kept) and
-`bench/results/bot_load.json`.
+`bench/results/bot_load.json`; another ``--size`` to `bot_load_<size>.md`/`.json`.
 """
 from __future__ import annotations
 
@@ -977,8 +977,9 @@ def main() -> int:
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        write_markdown(RESULTS / "bot_load.md", text)
-        (RESULTS / "bot_load.json").write_text(json.dumps(results, indent=1, default=str) + "\n",
+        stem = "bot_load" if args.size == "100k" else f"bot_load_{args.size}"
+        write_markdown(RESULTS / f"{stem}.md", text)
+        (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str) + "\n",
                                                encoding="utf-8")
     print(f"total {results['total_s']:.0f} s", file=sys.stderr)
     return 0 if all(g["met"] for g in results["goals"]) else 1
