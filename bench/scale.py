@@ -73,6 +73,7 @@ RANK_SENTENCES = {"3m": 1_000_000, "10m": 1_000_000}
 RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50, "3m": 20, "10m": 10}  # rank-bm25 questions (it scores every sentence)
 PREP_VERSION = "1"
 REUSE_PREP = False  # --reuse-prep
+REUSE_BUILD: set[str] = set()  # --reuse-build: peers whose kept index (and build figures) a run reuses
 
 
 # --------------------------------------------------------------------------
@@ -469,7 +470,7 @@ def run_size(label: str, engines: list[str], work: Path, rank_sample: int, round
             out[engine] = {"query": run_phase("rank-bm25", label, work, ["--rank-sample", str(rank_sample)])}
             out[engine]["build"] = out[engine]["query"]
         else:
-            out[engine] = {"build": run_phase(f"{engine}-build", label, work),
+            out[engine] = {"build": peer_build(engine, label, work),
                            "query": run_phase(f"{engine}-query", label, work)}
         print(f"[{label}] {engine}: {summary_line(out[engine])}", file=sys.stderr, flush=True)
     # This machine is shared: the same questions, ours and tantivy's, run back to back a few
@@ -483,6 +484,24 @@ def run_size(label: str, engines: list[str], work: Path, rank_sample: int, round
             print(f"[{label}] round {r + 1}: " + ", ".join(f"{e} {summary_line({'query': row[e]})}" for e in paired),
                   file=sys.stderr, flush=True)
     return out
+
+
+def peer_build(engine: str, label: str, work: Path) -> dict:
+    """A peer's build, or with --reuse-build its index and figures kept from an earlier run.
+
+    A peer's index depends only on the corpus and the shared preparation, so a kept one
+    (`--keep`) can serve the next run's query phases; its build record, written beside it,
+    says when it was built. Ours is always built: its build is what the run measures."""
+    record = work / f"{engine}.build.json"
+    if engine in REUSE_BUILD and record.exists() and (work / engine).exists():
+        kept = json.loads(record.read_text(encoding="utf-8"))
+        print(f"  {engine} {label}: reusing the index built {kept.get('built_at', '?')}", file=sys.stderr)
+        return {**kept, "reused": True}
+    result = run_phase(f"{engine}-build", label, work)
+    if "error" not in result:
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        record.write_text(json.dumps({**result, "built_at": stamp}), encoding="utf-8")
+    return result
 
 
 def pct(values: list[float], q: float) -> float:
@@ -617,6 +636,11 @@ def render(results: dict, meta: dict) -> str:
             if ol:
                 notes.append(f"rank-bm25 ratio on the same first {m} questions: its p50 {pct(rank, 50):.1f} ms / "
                              f"ours {pct(ol[:m], 50):.2f} ms")
+        for engine in ENGINES:
+            built = r.get(engine, {}).get("build", {})
+            if built.get("reused"):
+                notes.append(f"{engine}: index and build figures reused from the run of {built.get('built_at', '?')} "
+                             f"(same corpus and preparation, `--reuse-build`); its query figures are this run's")
         prep_s = c.get("prep", {}).get("seconds")
         if prep_s:
             notes.append(f"shared preparation for the peers (our splitting + analysis of every sentence, "
@@ -664,11 +688,15 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the indexes built under --work")
     ap.add_argument("--reuse-prep", action="store_true",
                     help="reuse the peers' analysed sentences of the same corpus even if the analyzer changed since")
+    ap.add_argument("--reuse-build", default="",
+                    help="peers (e.g. tantivy) whose index kept under --work by an earlier run is reused, "
+                         "with that run's build figures")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--label", help=argparse.SUPPRESS)
     args = ap.parse_args()
     global REUSE_PREP
     REUSE_PREP = args.reuse_prep
+    REUSE_BUILD.update(e for e in args.reuse_build.split(",") if e and e != "ours")
     if args.phase:
         work = Path(args.work)
         if args.phase == "rank-bm25":
