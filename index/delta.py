@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import store
+from . import news, store
 from .build import Accumulator, accumulate, full_arrays, paragraph_field
 from .corpus import Article, fingerprint, text_hash
 from .durable import fsync_dir, fsync_file
 from .postings import Postings
 from .ranking import Ranker, RankingParams
-from .segments import FrozenField, JoinedVocab, Offsets, SegmentRanker, SegmentTexts
+from .segments import FrozenField, JoinedVocab, Offsets, SegmentFacts, SegmentRanker, SegmentTexts
 from .texts import TextStore
 
 if TYPE_CHECKING:
@@ -190,8 +190,20 @@ def load(cls: type, generation: Path, root: Path, params: RankingParams,
         (texts or delta_texts).close()
         raise
     index.segments = Segments(main, key, arrays, at, tuple(manifest["deleted"]), extra)
+    index._news_facts = segment_facts(main, texts, delta_ranker, ranker)
     _warm(delta_ranker, params)
     return index
+
+
+def segment_facts(main: "SearchIndex", texts: SegmentTexts, delta_ranker: Ranker,
+                  ranker: SegmentRanker) -> SegmentFacts:
+    """The index's sources and speakers: the main's (shared with every generation on the same main, so
+    an add reads only the delta's rows) beside the delta's."""
+    shared = news.facts(main)
+    main_store = texts.main
+    shared.read_through(lambda: main_store.db)    # the generation that made them may be closed by now
+    delta_store = texts.delta
+    return SegmentFacts(shared, news.NewsFacts(lambda: delta_store.db, delta_ranker), texts.at, ranker)
 
 
 def frozen_ranker(arrays: dict[str, np.ndarray], main: Ranker, n_terms: int, params: RankingParams) -> Ranker:

@@ -59,6 +59,11 @@ class NewsFacts:
         self._source_masks: dict[str, np.ndarray] = {}
         self._speaker_ids: dict[str, np.ndarray] = {}
 
+    def read_through(self, db: Callable[[], object]) -> None:
+        """Read what is not read yet through `db` (a newer generation's link to the same database:
+        the facts of a main segment outlive the generation that made them, `index.segments`)."""
+        self._db = db
+
     @property
     def article_day(self) -> np.ndarray:
         days = self.ranker.article_day
@@ -95,26 +100,32 @@ class NewsFacts:
         key = " ".join(asked.casefold().split())
         mask = self._source_masks.get(key)
         if mask is None:
-            source_ids, names = self._sources
-            wanted = [i for i, name in enumerate(names) if name == key]
-            mask = np.isin(source_ids, wanted) if wanted else np.zeros(self.n_articles, bool)
+            mask = self._source_mask(asked, key)
             with self._lock:
                 self._source_masks[key] = mask
         return mask
+
+    def _source_mask(self, asked: str, key: str) -> np.ndarray:
+        source_ids, names = self._sources
+        wanted = [i for i, name in enumerate(names) if name == key]
+        return np.isin(source_ids, wanted) if wanted else np.zeros(self.n_articles, bool)
 
     def speaker_sentences(self, asked: str) -> np.ndarray:
         """Ascending ids of the sentences whose speaker is the one `asked` names."""
         key = fold(asked)
         found = self._speaker_ids.get(key)
         if found is None:
-            by_name, by_word = self._speakers
-            words = key.split()
-            names = by_word.get(words[0], []) if words else []
-            parts = [by_name[name] for name in names if same_speaker(asked, name)]
-            found = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            found = self._speaker_sentences(asked, key)
             with self._lock:
                 self._speaker_ids[key] = found
         return found
+
+    def _speaker_sentences(self, asked: str, key: str) -> np.ndarray:
+        by_name, by_word = self._speakers
+        words = key.split()
+        names = by_word.get(words[0], []) if words else []
+        parts = [by_name[name] for name in names if same_speaker(asked, name)]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
     def allowed_articles(self, filters: Filters) -> tuple[np.ndarray | None, np.ndarray | None]:
         """bool per article that the filters allow (None: all), and the undated ones a date filter left out."""

@@ -293,3 +293,48 @@ def test_typos_are_corrected_after_an_add(built) -> None:
     after = new.search("sanctoins vote", k=5)
     assert after.total >= before.total > 0 and after.terms == before.terms
     assert new.search("Quillibrand").hits and new.search("Quilibrand").suggestion == "Quillibrand"
+
+
+NEWS = {"a.md": "---\ntitle: Mediation rejected\npublished: 2020-08-26\nsource: Reuters\n---\nForeign Minister "
+                "Sergei Lavrov said there was no need for outside mediation.\n\nCritics attacked Lavrov over talks.\n",
+        "b.md": "---\ntitle: Sanctions\npublished: 2021-01-26\nsource: TASS\n---\nUrsula Becker warned that "
+                "sanctions would widen.\n\n“Mediation is possible,” said Lavrov.\n"}
+NEWS_ADDED = ("---\ntitle: Fresh\npublished: 2024-01-01\nsource: Reuters\n---\n“We are ready for mediation,” "
+              "said Anna Kovacs.\n\nLavrov told reporters that mediation by Turkey was welcome.\n")
+
+
+def test_an_add_reads_only_the_delta_sources_and_speakers(tmp_path: Path) -> None:
+    """The speakers and sources of the main segment are read once and shared by the generations
+    that add to it: after an add only the delta's rows are read (at 10M the main's are 2.7M
+    speaker rows, seconds), and the answers are those of one reading over both databases."""
+    from index import news
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in NEWS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    index, _ = SearchIndex.build(corpus, tmp_path / "index")
+    questions = ["what did Lavrov say about mediation", "mediation source:Reuters", "what did Anna Kovacs say",
+                 "what did Becker say source:TASS"]
+    for q in questions:
+        index.search(q)
+    path = upload(corpus, "fresh.md", NEWS_ADDED)
+    new, _ = index.add_articles([parse_text(NEWS_ADDED, path.relative_to(corpus).as_posix())], corpus)
+    read: dict[str, list[str]] = {"main": [], "delta": []}
+    new.texts.main.db.set_trace_callback(read["main"].append)
+    new.texts.db.set_trace_callback(read["main"].append)        # the views over both databases
+    new.texts.delta.db.set_trace_callback(read["delta"].append)
+    got = {q: [(h.sentence_id, h.score, h.speaker) for h in new.search(q, k=10).hits] for q in questions}
+    assert not [s for s in read["main"] if "FROM speakers" in s or "FROM articles WHERE source" in s]
+    assert [s for s in read["delta"] if "FROM speakers" in s] and [s for s in read["delta"] if "source" in s]
+    assert news.facts(new).main is news.facts(index)
+    assert got["what did Anna Kovacs say"][0][2] == "Anna Kovacs"
+    assert got["mediation source:Reuters"] and got["what did Lavrov say about mediation"][0][2] == "Lavrov"
+    joined = news.NewsFacts(lambda: new.texts.db, new.ranker)     # one reading of both databases
+    for name in ("Lavrov", "Sergei Lavrov", "Anna Kovacs", "Kovacs", "Becker", "Nobody"):
+        assert news.facts(new).speaker_sentences(name).tolist() == joined.speaker_sentences(name).tolist(), name
+    for source in ("Reuters", "tass", "AP"):
+        assert news.facts(new).source_mask(source).tolist() == joined.source_mask(source).tolist(), source
+    index.close()
+    after = SearchIndex.load(tmp_path / "index", previous=new)   # the first generation closed: still read
+    assert [(h.sentence_id, h.score) for h in after.search("what did Lavrov say about mediation").hits] == \
+        [(s, sc) for s, sc, _ in got["what did Lavrov say about mediation"]]
