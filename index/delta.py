@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import news, store
+from . import news, spelling, store
 from .build import Accumulator, accumulate, full_arrays, paragraph_field
 from .corpus import Article, fingerprint, text_hash
 from .durable import fsync_dir, fsync_file
@@ -191,8 +191,18 @@ def load(cls: type, generation: Path, root: Path, params: RankingParams,
         raise
     index.segments = Segments(main, key, arrays, at, tuple(manifest["deleted"]), extra)
     index._news_facts = segment_facts(main, texts, delta_ranker, ranker)
+    index.speller = segment_speller(index, main, texts)
     _warm(delta_ranker, params)
     return index
+
+
+def segment_speller(index: "SearchIndex", main: "SearchIndex", texts: SegmentTexts) -> spelling.Speller:
+    """The index's speller: its lexicon the main's (shared, as `segment_facts`) joined with the delta's."""
+    shared = main.speller
+    shared.read_through(texts.main.words)
+    delta_words = texts.delta.words
+    return spelling.Speller(index.vocab, index.analyzer, texts.words, index.params.typo, index.params.typo_expansions,
+                            lambda: spelling.JoinedLexicon(shared.lexicon, spelling.Lexicon(delta_words())))
 
 
 def segment_facts(main: "SearchIndex", texts: SegmentTexts, delta_ranker: Ranker,

@@ -338,3 +338,21 @@ def test_an_add_reads_only_the_delta_sources_and_speakers(tmp_path: Path) -> Non
     after = SearchIndex.load(tmp_path / "index", previous=new)   # the first generation closed: still read
     assert [(h.sentence_id, h.score) for h in after.search("what did Lavrov say about mediation").hits] == \
         [(s, sc) for s, sc, _ in got["what did Lavrov say about mediation"]]
+
+
+def test_an_add_reads_only_the_delta_words(built) -> None:
+    """The typo lexicon after an add: the main's (read once) joined with the delta's words, the
+    same answers as one lexicon of both databases' counts."""
+    from index import spelling
+    corpus, _, index = built
+    lexicon = index.lexicon          # loaded, as a search process warms it
+    new = add_all(index, corpus)
+    read: list[str] = []
+    new.texts.main.db.set_trace_callback(read.append)
+    new.texts.db.set_trace_callback(read.append)
+    assert new.search("Quilibrand").suggestion == "Quillibrand" and new.search("sanctoins vote").hits
+    assert new.lexicon.main is lexicon and not [s for s in read if "words" in s]
+    whole = spelling.Lexicon(new.texts.words())
+    for word in ("quilibrand", "sanctoins", "zyxqour", "counsil", "mayr", "ferri"):
+        assert new.lexicon.near(word, 2) == whole.near(word, 2), word
+    assert len(new.lexicon) == len(whole) and dict(new.lexicon.freq) == whole.freq
