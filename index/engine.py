@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import delta, languages, news, spelling, store
+from . import delta, detect, languages, news, spelling, store
 from .analysis import Analyzer
 from .build import BuildReport
 from .config import IndexConfig, RuntimeSettings, current_runtime
@@ -168,6 +168,8 @@ class SearchIndex:
         ranker.warm()
         for code in self.languages:   # a German lexicon, the Thai dictionary: at start, not on a question
             languages.warm(code, self.config.languages)
+        if len(self.languages) > 1:   # every question is then language-identified: the model now (0.5 s)
+            detect.load()
         # what load read in full but queries read sparsely or never: out of our resident set
         store.release(self.arrays, ("s_tfs", "p_tfs", "t_tfs", "s_docs", "p_docs", "t_docs",
                                     "sent_len", "para_len", "title_len", "sent_hash"))
