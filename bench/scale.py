@@ -259,7 +259,11 @@ def phase_ours_query(label: str, work: Path) -> None:
 
 
 def phase_ours_add(label: str, work: Path) -> None:
-    """Add one new article to a copy of the index; seconds until a search returns it."""
+    """Add one new article to a copy of the index; seconds until a search returns it.
+
+    The loaded index first answers the same question once (timed apart: a serving bot has answered
+    questions before an upload comes, and the first speaker question of a process reads the
+    speakers of the whole archive, 9 s at 10M, which an add no longer repeats)."""
     from index.corpus import parse_text
     from index.engine import SearchIndex
     copy = work / "ours-add"
@@ -270,12 +274,16 @@ def phase_ours_add(label: str, work: Path) -> None:
             "The Quillibrand council said the zyxquor accord would be signed in Maribelle next week. "
             "Vantablem told reporters that the talks had been difficult but fair.\n")
     article = parse_text(f"---\ntitle: Quillibrand accord\n---\n{text}", "added/quillibrand.md")
+    question = "what did Vantablem say about the zyxquor accord"
     start = time.perf_counter()
+    index.search(question, k=1)
+    first_s = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
     new, added = index.add_articles([article], DATA / f"corpus-{label}")
-    found = new.search("what did Vantablem say about the zyxquor accord", k=1)
-    seconds = time.perf_counter() - start
+    found = new.search(question, k=1)
+    seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu
     ok = bool(found.hits) and found.hits[0].article.id == article.id
-    emit({"add_s": seconds, "sentences_added": added, "found": ok})
+    emit({"add_s": seconds, "add_cpu_s": cpu_s, "first_question_s": first_s, "sentences_added": added, "found": ok})
     shutil.rmtree(copy, ignore_errors=True)
 
 
@@ -617,7 +625,11 @@ def render(results: dict, meta: dict) -> str:
         if ours.get("add", {}).get("add_s") is not None:
             a = ours["add"]
             notes.append(f"ours, adding one article ({a['sentences_added']} sentences) until a search finds it: "
-                         f"{a['add_s']:.2f} s (found: {a['found']})")
+                         f"{a['add_s']:.2f} s" + (f" ({a['add_cpu_s']:.2f} s CPU)" if "add_cpu_s" in a else "")
+                         + f" (found: {a['found']})" + (
+                             f"; the same question on the freshly loaded index before the add (its first speaker "
+                             f"question: the archive's speakers read): {a['first_question_s']:.2f} s"
+                             if "first_question_s" in a else ""))
         if ours.get("query", {}).get("latency_repeat_ms"):
             rep = ours["query"]["latency_repeat_ms"]
             notes.append(f"ours, the same questions a second time (word caches of the highlighter warm): "

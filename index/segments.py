@@ -28,6 +28,12 @@ segments collapsing into one hit. `SegmentTexts` reads sentence rows from
 the segment that holds them; generic SQL (sources, speakers) sees both
 databases through temporary views. Tombstoned articles are hidden by the
 rankings' ``allow_articles`` masks, so pages and totals stay exact.
+
+What the main segment's database yields once read, its speakers and sources
+(`SegmentFacts`) and its typo lexicon (`spelling.JoinedLexicon`), is read
+once and shared by every generation on the same main, beside the delta's:
+at ten million sentences reading them again after each add cost 9 s
+(2.7M speaker rows) and 1.7 s (756k words), more than the add itself.
 """
 from __future__ import annotations
 
