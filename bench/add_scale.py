@@ -98,10 +98,9 @@ def table(results: dict[str, list[dict]]) -> str:
 
 
 def main() -> int:
+    from add_speed import tree_arguments    # (bench/, this script's folder, is on the path)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--index", type=Path, required=True)
-    p.add_argument("--corpus", type=Path, required=True)
-    p.add_argument("--tree", action="append", default=[], help="NAME=PATH of a source tree (repeat)")
+    tree_arguments(p)
     p.add_argument("--modes", default="cold,warm")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--work", default="/tmp", help="where the hard-linked copy goes (same file system as --index)")

@@ -101,11 +101,16 @@ def table(results: dict[str, list[dict]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def tree_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of a benchmark of two trees on one index (this one and `bench/add_scale.py`)."""
     p.add_argument("--index", type=Path, required=True)
     p.add_argument("--corpus", type=Path, required=True)
     p.add_argument("--tree", action="append", default=[], help="NAME=PATH of a source tree (repeat)")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    tree_arguments(p)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--adds", type=int, default=5)
     p.add_argument("--merge", action="store_true")
