@@ -65,6 +65,7 @@ from index.engine import SearchIndex  # noqa: E402
 from index.query import parse_query  # noqa: E402
 from index.ranking import RankingParams  # noqa: E402
 from index.spelling import max_edits  # noqa: E402
+from index.texts import SENTENCE_TEXT  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "results" / "quality.md"
@@ -147,7 +148,7 @@ class Reference:
 
 def indexed_sentences(index: SearchIndex) -> list[tuple[Hit, str]]:
     """Every sentence of the built index: ((doc_id, start, end), text), in sentence order."""
-    rows = index.db.execute('SELECT a.ext_id, s.start, s."end", substr(a.text, s.start + 1, s."end" - s.start) '
+    rows = index.db.execute(f'SELECT a.ext_id, s.start, s."end", {SENTENCE_TEXT} '
                             "FROM sentences s JOIN articles a ON a.id = s.article ORDER BY s.id")
     return [((ext, start, end), text) for ext, start, end, text in rows]
 

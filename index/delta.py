@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import news, spelling, store
+from . import news, spelling, store, text_packing
 from .build import Accumulator, accumulate, full_arrays, paragraph_field
 from .corpus import Article, fingerprint, text_hash
 from .durable import fsync_dir, fsync_file
@@ -115,6 +115,7 @@ def add(index: "SearchIndex", articles: list[Article], corpus: Path, replaced: s
         if old is None:
             conn = store.create_db(delta / store.DB_NAME)
             with conn:
+                store.inherit_dictionary(conn, index.generation / store.DB_NAME)
                 store.write_rows(conn, acc, delta_meta, first_new_term=n_terms_before)
             conn.close()
         else:
@@ -345,6 +346,7 @@ def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int
     try:
         conn.execute("ATTACH DATABASE ? AS old", (f"file:{source}?mode=ro",))
         with conn:
+            conn.execute("INSERT INTO main.text_dict SELECT * FROM old.text_dict")
             conn.execute(f"INSERT INTO main.articles SELECT id - {a0}, ext_id, title, path, url, published, source, "
                          f"body_start, text, lang, hash FROM old.articles WHERE id >= {a0}")
             conn.execute(f'INSERT INTO main.sentences SELECT id - {s0}, article - {a0}, paragraph - {p0}, idx, '
@@ -353,7 +355,8 @@ def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int
                          f"WHERE sentence >= {s0}")
             conn.execute(f"INSERT INTO main.terms SELECT id, term FROM old.terms WHERE id >= {first_term}")
             words: Counter[str] = Counter()
-            for title, text in conn.execute("SELECT title, text FROM main.articles").fetchall():
+            text_packing.register(conn)
+            for title, text in conn.execute("SELECT title, article_text(text) FROM main.articles").fetchall():
                 words.update(letter_runs(title + "\n" + text))
             store.write_words(conn, words)
             store.write_meta(conn, meta)
@@ -378,7 +381,7 @@ def merged_arrays(main: dict, delta: dict, at: Offsets, n_terms: int, deleted: n
                                 ("t", at.articles, dead_article)):
         old = _widened(Postings(main[f"{prefix}_ptr"], main[f"{prefix}_docs"], main[f"{prefix}_tfs"]), n_terms)
         new = Postings(delta[f"{prefix}_ptr"], delta[f"{prefix}_docs"], delta[f"{prefix}_tfs"])
-        both = old.extended(new.term_of_posting(), np.asarray(new.docs) + shift, np.asarray(new.tfs), n_terms)
+        both = old.extended(new.term_of_posting(), np.asarray(new.docs) + shift, np.asarray(new.tfs, np.int64), n_terms)
         if len(deleted):
             both = _without(both, dead)
         out.update({f"{prefix}_ptr": both.ptr, f"{prefix}_docs": both.docs, f"{prefix}_tfs": both.tfs})
@@ -409,6 +412,8 @@ def merge_db(main_db: Path, delta_db: Path, path: Path, at: Offsets, meta: dict)
         src.backup(dst)
         dst.execute("ATTACH DATABASE ? AS delta", (f"file:{delta_db}?mode=ro",))
         a, s, p = at.articles, at.sentences, at.paragraphs
+        if text_packing.read_dictionary(dst, "delta") not in (None, text_packing.read_dictionary(dst)):
+            raise store.IndexCorrupt("the delta segment's texts were packed with another dictionary")
         with dst:
             dst.execute(f"INSERT INTO main.articles SELECT id + {a}, ext_id, title, path, url, published, source, "
                         "body_start, text, lang, hash FROM delta.articles")

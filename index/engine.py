@@ -138,7 +138,7 @@ class SearchIndex:
             meta = texts.meta()
             if meta.get("format_version") != store.FORMAT_VERSION:
                 raise store.IndexCorrupt(f"index format {meta.get('format_version')!r}, "
-                                         f"this version reads {store.FORMAT_VERSION!r}")
+                                         f"this version reads {store.FORMAT_VERSION!r}: rebuild the index")
             config = _stored_config(meta, root, runtime or current_runtime())
             analyzer = config.make_analyzer()
             if meta.get("analyzer_version") != analyzer.version:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import store, text_packing
 from .config import IndexConfig
 from .analysis import Analyzer
 from .build import (PARALLEL_MIN_ARTICLES, Accumulator, BuildReport, analysed_batches, batched, build_workers,
@@ -78,10 +78,12 @@ def build_generation(folder: Path, index_config: IndexConfig, analyzer: Analyzer
     corpus, boilerplate = index_config.corpus, index_config.boilerplate
     read = CorpusRead()
     stream = iter_corpus(corpus, read, index_config.limits, keep_hashes=False)  # (the rows' hashes: store)
-    head = list(itertools.islice(stream, PARALLEL_MIN_ARTICLES))   # a small corpus: no workers
+    # a small corpus: no workers; the first articles also train the texts' dictionary (as `store.write_db`'s do)
+    head = list(itertools.islice(stream, max(PARALLEL_MIN_ARTICLES, text_packing.TRAIN_ARTICLES)))
     n_workers = build_workers(workers, len(head) if len(head) < PARALLEL_MIN_ARTICLES else PARALLEL_MIN_ARTICLES)
     total = estimate_articles(corpus) if progress else 0
     spill = Spiller(folder, store.create_db(folder / store.DB_NAME))
+    text_packing.ensure_dictionary(spill.conn, lambda: (a.text for a in head[:text_packing.TRAIN_ARTICLES]))
     words: Counter[str] = Counter()
     acc = Accumulator(vocab={}, words=words)
     held, done = 0, 0

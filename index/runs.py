@@ -3,7 +3,7 @@
 A *run* is one field's postings for a stretch of consecutive documents, in
 CSR order (by term, then document), written as three raw files: ``ptr``
 (int64, one more than the terms known when it was written), ``docs`` (int32)
-and ``tfs`` (uint16). Because runs cover consecutive documents in corpus
+and ``tfs`` (uint16; the merged file uint8 when every tf fits). Because runs cover consecutive documents in corpus
 order, a term's final list is its lists in run order, one after the other:
 the merge never compares documents. It walks the terms in chunks of about
 `MERGE_CHUNK` postings, reads each run's slice of that chunk with plain
@@ -23,6 +23,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .postings import Postings
+from .store import tf_dtype
 
 MERGE_CHUNK = 4_000_000  # postings per merge step (about 40 MB of arrays in flight)
 PARTS = (("ptr", np.int64), ("docs", np.int32), ("tfs", np.uint16))
@@ -30,10 +31,12 @@ PARTS = (("ptr", np.int64), ("docs", np.int32), ("tfs", np.uint16))
 
 @dataclass(frozen=True)
 class Run:
-    """One spilled run: where its files are and how many terms its ``ptr`` covers."""
+    """One spilled run: where its files are, how many terms its ``ptr`` covers and its largest tf
+    (the merged ``tfs`` are stored in the narrowest dtype that holds every run's: `store.tf_dtype`)."""
 
     stem: Path
     n_terms: int
+    max_tf: int = 0
 
     def file(self, part: str) -> Path:
         return self.stem.with_name(f"{self.stem.name}.{part}")
@@ -42,7 +45,7 @@ class Run:
 def write_run(stem: Path, postings: Postings) -> Run:
     for part, dtype in PARTS:
         np.ascontiguousarray(getattr(postings, part), dtype=dtype).tofile(stem.with_name(f"{stem.name}.{part}"))
-    return Run(stem, postings.n_terms)
+    return Run(stem, postings.n_terms, int(postings.tfs.max()) if len(postings.tfs) else 0)
 
 
 def remove_run(run: Run) -> None:
@@ -66,7 +69,8 @@ def merge_runs(runs: list[Run], n_terms: int, folder: Path, prefix: str, chunk: 
     save_npy(folder / f"{prefix}_ptr.npy", ptr)
     total = int(ptr[-1])
     with NpyWriter(folder / f"{prefix}_docs.npy", np.int32, total) as docs_out, \
-            NpyWriter(folder / f"{prefix}_tfs.npy", np.uint16, total) as tfs_out, \
+            NpyWriter(folder / f"{prefix}_tfs.npy", tf_dtype(max((r.max_tf for r in runs), default=0)),
+                      total) as tfs_out, \
             RunReaders(runs) as readers:
         for t0, t1 in term_chunks(ptr, chunk):
             docs, tfs = readers.chunk(t0, t1)

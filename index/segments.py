@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bm25, store
+from . import bm25, store, text_packing
 from .collect import Ranked
 from .news import NewsFacts
 from .postings import Field, Postings
@@ -436,7 +436,7 @@ def _joined_connection(main: sqlite3.Connection, delta_db: Path, at: Offsets) ->
     conn.execute("CREATE TEMP VIEW terms AS SELECT * FROM main.terms UNION ALL SELECT * FROM delta.terms")
     conn.execute("CREATE TEMP VIEW words AS SELECT word, sum(freq) AS freq FROM (SELECT word, freq FROM main.words "
                  "UNION ALL SELECT word, freq FROM delta.words) GROUP BY word")
-    return conn
+    return text_packing.register(conn)   # (the delta's texts share the main's dictionary: index.delta)
 
 
 def main_path(conn: sqlite3.Connection) -> str:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import text_packing
 from .corpus import text_hash
 from .durable import fsync_dir, fsync_file, replace_durably
 from .spelling import lexicon_counts
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 
     from .build import Accumulator
 
-FORMAT_VERSION = "4"  # 2: articles.hash, the configuration in the metadata; 3: speakers, article_day; 4: articles.lang
+# 2: articles.hash, the configuration in the metadata; 3: speakers, article_day; 4: articles.lang;
+# 5: article texts packed (index.text_packing), term frequencies uint8 where they fit
+FORMAT_VERSION = "5"
 CURRENT = "CURRENT"
 DB_NAME = "index.sqlite"
 
@@ -42,7 +45,8 @@ SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, ext_id TEXT NOT NULL, title TEXT NOT NULL, path TEXT NOT NULL,
-    url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL, text TEXT NOT NULL,
+    url TEXT, published TEXT, source TEXT, body_start INTEGER NOT NULL,
+    text BLOB NOT NULL,  -- index.text_packing.pack of the text: read it as article_text(text)
     lang TEXT NOT NULL,  -- the article's language code (index.languages)
     hash INTEGER NOT NULL);  -- index.corpus.text_hash of the body: uploads are not indexed twice
 CREATE INDEX articles_hash ON articles (hash);
@@ -58,6 +62,8 @@ WORDS_SCHEMA = "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, freq IN
 SCHEMA += WORDS_SCHEMA + "\n"
 # Who speaks in a sentence, where the text says so (index.speakers); most sentences have no row.
 SCHEMA += "CREATE TABLE speakers (sentence INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+# The preset dictionary of the packed texts (index.text_packing), decided by the first rows.
+SCHEMA += text_packing.DICT_SCHEMA + "\n"
 
 # Arrays of a generation and their dtypes; loading checks every one is present.
 ARRAYS: dict[str, type] = {
@@ -72,6 +78,25 @@ ARRAYS: dict[str, type] = {
     "p_ptr": np.int64, "p_docs": np.int32, "p_tfs": np.uint16,
     "t_ptr": np.int64, "t_docs": np.int32, "t_tfs": np.uint16,
 }
+# Term frequencies are stored as uint8 where a field's largest one fits (most do: it halves the
+# largest arrays after the postings), else as uint16 (ARRAYS); readers accept either.
+NARROW_TFS = np.uint8
+
+
+def tf_dtype(max_tf: int) -> type:
+    """The dtype term frequencies up to `max_tf` are stored in: exact, the narrowest that holds them."""
+    return NARROW_TFS if max_tf <= np.iinfo(NARROW_TFS).max else np.uint16
+
+
+def stored_dtype(name: str, values: np.ndarray) -> type:
+    """The dtype array `name` is saved in (`ARRAYS`, but `tf_dtype` for the term frequencies)."""
+    if name.endswith("_tfs"):
+        return tf_dtype(int(values.max()) if len(values) else 0)
+    return ARRAYS[name]
+
+
+def _accepted(name: str, dtype: np.dtype) -> bool:
+    return dtype == ARRAYS[name] or (name.endswith("_tfs") and dtype == NARROW_TFS)
 
 
 class IndexMissing(Exception):
@@ -167,8 +192,9 @@ def _live_writer(name: str) -> bool:
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
-    for name, dtype in ARRAYS.items():
-        np.save(folder / f"{name}.npy", np.ascontiguousarray(arrays[name], dtype=dtype),
+    for name in ARRAYS:
+        values = np.asarray(arrays[name])
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(values, dtype=stored_dtype(name, values)),
                 allow_pickle=False)
 
 
@@ -180,7 +206,7 @@ def load_arrays(folder: Path) -> dict[str, np.ndarray]:
             arr = np.load(path, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise IndexCorrupt(f"array {name} unreadable: {exc}") from exc
-        if arr.dtype != dtype or arr.ndim != 1:
+        if not _accepted(name, arr.dtype) or arr.ndim != 1:
             raise IndexCorrupt(f"array {name} has dtype {arr.dtype}/{arr.ndim}d, expected {np.dtype(dtype)}")
         # a plain ndarray view of the mapping: numpy.memmap slicing runs Python code
         # (memmap.__getitem__/__array_finalize__) on every access, a cost per query term
@@ -230,7 +256,8 @@ def create_db(path: Path) -> sqlite3.Connection:
 
 
 def open_db(path: Path) -> sqlite3.Connection:
-    """A read-only connection usable from any thread (queries run off the event loop)."""
+    """A read-only connection usable from any thread (queries run off the event loop), whose SQL
+    reads article texts with ``article_text(a.text)`` (`index.text_packing`)."""
     if not path.exists():
         raise IndexCorrupt(f"{path.name} is missing")
     try:
@@ -238,7 +265,17 @@ def open_db(path: Path) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM meta").fetchone()
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"{path.name} is not a valid index database: {exc}") from exc
-    return conn
+    return text_packing.register(conn)
+
+
+def inherit_dictionary(conn: sqlite3.Connection, source: Path) -> None:
+    """Give the new database `conn` the text dictionary of the database at `source` (a delta
+    segment's rows are merged into its main's database later: they must share it)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        text_packing.copy_dictionary(src, conn)
+    finally:
+        src.close()
 
 
 def write_meta(conn: sqlite3.Connection, meta: dict[str, object]) -> None:
@@ -263,13 +300,20 @@ def write_rows(conn: sqlite3.Connection, acc: "Accumulator", meta: dict, first_n
     write_words(conn, acc.words)
 
 
+TEXT_COLUMN = 8   # of an `Accumulator.article_rows` row (after body_start), as of the articles table
+
+
 def append_rows(conn: sqlite3.Connection, acc: "Accumulator", first_new_term: int,
                 hashes: Sequence[int] | None = None) -> None:
     """The articles, sentences and new terms of `acc` (a bounded build writes one run at a time)."""
+    rows = acc.article_rows
     if hashes is None:
-        hashes = [text_hash(row[8][row[7]:]) for row in acc.article_rows]
+        hashes = [text_hash(row[8][row[7]:]) for row in rows]   # the body: text from body_start
+    zdict = text_packing.ensure_dictionary(
+        conn, lambda: (row[TEXT_COLUMN] for row in rows[:text_packing.TRAIN_ARTICLES]))
     conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     ((*row, key) for row, key in zip(acc.article_rows, hashes, strict=True)))
+                     ((*row[:TEXT_COLUMN], text_packing.pack(row[TEXT_COLUMN], zdict), *row[TEXT_COLUMN + 1:], key)
+                      for row, key in zip(rows, hashes, strict=True)))
     conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", acc.iter_sentence_rows())
     conn.executemany("INSERT INTO speakers VALUES (?, ?)", acc.speaker_rows())
     conn.executemany("INSERT INTO terms VALUES (?, ?)",

@@ -19,13 +19,16 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import store
+from . import store, text_packing
 from .hits import ArticleRef, new_article_ref
+
+
+ARTICLE_TEXT = f"{text_packing.SQL_FUNCTION}(a.text)"   # the stored text is packed (index.text_packing)
 
 
 def sentence_text(row: str) -> str:
     """The text of sentence row `row` of article row ``a``: the one place a sentence is cut from its article."""
-    return f'substr(a.text, {row}.start + 1, {row}."end" - {row}.start)'
+    return f'substr({ARTICLE_TEXT}, {row}.start + 1, {row}."end" - {row}.start)'
 
 
 SENTENCE_TEXT = sentence_text("s")
@@ -33,7 +36,7 @@ SENTENCE_TEXT = sentence_text("s")
 _SENTENCES = "FROM sentences s JOIN articles a ON a.id = s.article"
 # an untitled article's first words (ArticleRef.opening): the bot shows it under them
 _KEYS_PER_QUERY = 500    # well under SQLite's limit on bound parameters
-OPENING = "CASE WHEN a.title = '' THEN substr(a.text, a.body_start + 1, 200) END"
+OPENING = f"CASE WHEN a.title = '' THEN substr({ARTICLE_TEXT}, a.body_start + 1, 200) END"
 _REF = f"a.ext_id, a.title, a.path, a.url, a.published, a.source, {OPENING}"  # ArticleRef's fields
 # the sentences before and after row s when in its paragraph (b, n: NULL at the paragraph's edges)
 _NEIGHBOURS = " ".join(
@@ -90,7 +93,7 @@ class TextStore:
         except sqlite3.OperationalError:
             from .spelling import count_words
             return dict(count_words(title + "\n" + text
-                                    for title, text in self.db.execute("SELECT title, text FROM articles")))
+                                    for title, text in self.db.execute(f"SELECT title, {ARTICLE_TEXT} FROM articles a")))
 
     # ----- per query ---------------------------------------------------------------
     def texts(self, ids: Iterable[int]) -> dict[int, str]:
@@ -139,7 +142,7 @@ class TextStore:
     def article_openings(self, articles: int = 5, chars: int = 2000) -> list[str]:
         """The first `chars` characters of the first articles' bodies."""
         return [text for (text,) in self.db.execute(
-            "SELECT substr(text, body_start + 1, ?) FROM articles ORDER BY id LIMIT ?", (chars, articles))]
+            f"SELECT substr({ARTICLE_TEXT}, a.body_start + 1, ?) FROM articles a ORDER BY a.id LIMIT ?", (chars, articles))]
 
     def articles_with_hashes(self, keys: Sequence[int]) -> dict[int, str]:
         """For each of `keys` (`index.corpus.text_hash` of a body) an indexed article has, that

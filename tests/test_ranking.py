@@ -65,7 +65,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def slow_fields(index: SearchIndex) -> tuple[list[list[str]], list[int], list[list[str]], list[int], list[list[str]]]:
     """Sentence terms, paragraph of each sentence, paragraph terms, article of each sentence, title terms."""
     an = index.analyzer
-    rows = index.db.execute('SELECT s.id, s.article, s.paragraph, substr(a.text, s.start + 1, s."end" - s.start) '
+    rows = index.db.execute('SELECT s.id, s.article, s.paragraph, substr(article_text(a.text), s.start + 1, s."end" - s.start) '
                             "FROM sentences s JOIN articles a ON a.id = s.article ORDER BY s.id").fetchall()
     sentences = [an.analyze(text) for _, _, _, text in rows]
     keys: dict[tuple[int, int], int] = {}
