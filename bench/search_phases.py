@@ -95,11 +95,11 @@ def _instrument(spent: dict[str, float]) -> None:
                 setattr(owner, method, _wrap(spent, phase, getattr(owner, method)))
 
 
-def worker(tree: Path, size: str, gc_off: bool = False) -> None:
+def worker(tree: Path, size: str, gc_off: bool = False, index_dir: Path | None = None) -> None:
     """Run the questions in this process against `tree`'s `index`; print per-question phase times (JSON)."""
     sys.path.insert(0, str(tree))
     from index.engine import SearchIndex
-    index = SearchIndex.load(DATA / f"index-{size}")
+    index = SearchIndex.load(index_dir or DATA / f"index-{size}")
     if gc_off:  # the cyclic collector's passes land in whichever phase allocates at the time
         gc.disable()
     questions = (DATA / f"queries-{size}.txt").read_text(encoding="utf-8").splitlines()
@@ -127,10 +127,10 @@ def worker(tree: Path, size: str, gc_off: bool = False) -> None:
 
 # ----- the driver: alternate the trees, write the table ----------------------------
 
-def _round(tree: Path, size: str, gc_off: bool = False) -> dict:
+def _round(tree: Path, size: str, gc_off: bool = False, index_dir: str | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
     out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(tree), "--size", size]
-                         + (["--gc-off"] if gc_off else []),
+                         + (["--gc-off"] if gc_off else []) + (["--index", index_dir] if index_dir else []),
                          env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         sys.exit(f"worker for {tree} failed:\n{out.stderr}")
@@ -190,22 +190,28 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=str(RESULTS / "search_phases.md"))
     ap.add_argument("--gc-off", action="store_true", help="disable Python's cyclic garbage collector in the runs")
+    ap.add_argument("--index", help="the index this tree loads (default bench/data/index-<size>)")
+    ap.add_argument("--baseline-index", help="the index the baseline tree loads (default --index): for a "
+                                             "baseline of another index format, built by that tree")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        return worker(Path(args.worker), args.size, args.gc_off)
-    _ensure_index(args.size)
+        return worker(Path(args.worker), args.size, args.gc_off, Path(args.index) if args.index else None)
+    if not args.index:
+        _ensure_index(args.size)
     baseline = Path(args.baseline).resolve() if args.baseline else ROOT
     before, after = [], []
     load_start = os.getloadavg()[0]
     for n in range(args.rounds):
-        before.append(_round(baseline, args.size, args.gc_off))
-        after.append(_round(ROOT, args.size, args.gc_off))
+        before.append(_round(baseline, args.size, args.gc_off, args.baseline_index or args.index))
+        after.append(_round(ROOT, args.size, args.gc_off, args.index))
         print(f"round {n + 1}/{args.rounds}: before {_summary(before[-1:], 'search (CPU)')[0]:.3f} ms p50, "
               f"after {_summary(after[-1:], 'search (CPU)')[0]:.3f} ms p50", file=sys.stderr, flush=True)
     command = " ".join([".venv/bin/python bench/search_phases.py", f"--size {args.size}", f"--rounds {args.rounds}"]
                        + ([f"--baseline {args.baseline}"] if args.baseline else [])
                        + ([f"--baseline-label '{args.baseline_label}'"] if args.baseline_label else [])
+                       + ([f"--index {args.index}"] if args.index else [])
+                       + ([f"--baseline-index {args.baseline_index}"] if args.baseline_index else [])
                        + ([f"--out {args.out}"] if args.out != str(RESULTS / "search_phases.md") else [])
                        + (["--gc-off"] if args.gc_off else []))
     label = f"the tree at `{baseline}`" + (f" ({args.baseline_label})" if args.baseline_label else "")

@@ -47,7 +47,7 @@ def _expected_neighbours(index: SearchIndex, hit: Hit) -> tuple[str | None, str 
 def test_every_field_of_a_page_equals_an_independent_reading(indexes: list[SearchIndex], question: str) -> None:
     for index in indexes:
         for hit in index.search(question, k=10).hits:
-            article_text = index.db.execute("SELECT text FROM articles WHERE ext_id = ?",
+            article_text = index.db.execute("SELECT article_text(text) FROM articles WHERE ext_id = ?",
                                             (hit.article.id,)).fetchone()[0]
             assert article_text[hit.start:hit.end] == hit.text
             assert (hit.before, hit.after) == _expected_neighbours(index, hit)
