@@ -18,18 +18,17 @@ the wrong dictionary raises instead of being misread.
 
 Readers see plain text: every connection that reads articles has the SQL
 function ``article_text(blob)`` (`register`), so the SQL that cuts sentences
-out of an article (``substr``) keeps working; ``article_text(blob, n)`` stops
-decompressing after the first n characters, and a small cache of the
-articles read lately serves an article's other sentences on the same page.
+out of an article (``substr``) keeps working, with a small cache so an
+article's several sentences on one page are decompressed once.
 """
 from __future__ import annotations
 
-import codecs
 import re
 import sqlite3
 import zlib
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 DICT_SCHEMA = "CREATE TABLE IF NOT EXISTS text_dict (id INTEGER PRIMARY KEY CHECK (id = 0), dict BLOB NOT NULL);"
 DICT_BYTES = 32 * 1024   # zlib's window: a longer dictionary is not used
@@ -103,65 +102,11 @@ def copy_dictionary(source: sqlite3.Connection, target: sqlite3.Connection) -> N
     write_dictionary(target, read_dictionary(source) or b"")
 
 
-class Heads:
-    """Articles decompressed as far as a reader needs, the last `CACHE_ARTICLES` of them kept.
-
-    A hit needs its article only up to the end of its sentence (or of the sentence after it):
-    decompressing stops there and resumes if a later sentence of the same article is asked for,
-    so a page's hits cost about half an article each instead of a whole one."""
-
-    def __init__(self, zdict: bytes) -> None:
-        self.zdict = zdict
-        self.open: OrderedDict[bytes, _Head] = OrderedDict()
-
-    def text(self, blob: bytes, chars: int | None = None) -> str:
-        """The article's text, at least its first `chars` characters (all of it for None)."""
-        head = self.open.get(blob)
-        if head is None:
-            head = self.open[blob] = _Head(blob, self.zdict)
-            if len(self.open) > CACHE_ARTICLES:
-                self.open.popitem(last=False)
-        else:
-            self.open.move_to_end(blob)
-        return head.upto(chars)
-
-    def prefix(self, blob: bytes, chars: int | None) -> str | None:
-        """``article_text(blob, n)``: NULL for a NULL n (a missing neighbour), as ``substr`` gave."""
-        return None if chars is None else self.text(blob, chars)
-
-
-class _Head:
-    """One article's stream, decompressed up to some point."""
-
-    __slots__ = ("decoder", "rest", "text", "unpacker")
-
-    def __init__(self, blob: bytes, zdict: bytes) -> None:
-        self.unpacker = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.rest: bytes | None = blob       # input not yet decompressed; None once the stream ended
-        self.text = ""
-
-    def upto(self, chars: int | None) -> str:
-        while self.rest is not None and (chars is None or len(self.text) < chars):
-            # at least one byte per missing character (exact for ASCII); all of it for None
-            want = 0 if chars is None else max(chars - len(self.text), 256)
-            out = self.unpacker.decompress(self.rest, want)
-            self.rest = self.unpacker.unconsumed_tail
-            final = self.unpacker.eof or not (self.rest or out)
-            if final:
-                out += self.unpacker.flush()
-                self.rest = None
-            self.text += self.decoder.decode(out, final)
-        return self.text
-
-
 def register(conn: sqlite3.Connection, zdict: bytes | None = None) -> sqlite3.Connection:
-    """Give `conn` the SQL functions ``article_text(blob)``, the article's text, and
-    ``article_text(blob, n)``, at least its first n characters (`Heads`); its own dictionary
-    unless `zdict` is given (as for a connection that joins databases sharing one)."""
+    """Give `conn` the SQL function ``article_text(blob)``: the article's text (its own dictionary
+    unless `zdict` is given, as for a connection that joins databases sharing one)."""
     if zdict is None:
         zdict = read_dictionary(conn) or b""
-    heads = Heads(zdict)
-    conn.create_function(SQL_FUNCTION, 1, heads.text, deterministic=True)
-    conn.create_function(SQL_FUNCTION, 2, heads.prefix, deterministic=True)
+    cached = lru_cache(maxsize=CACHE_ARTICLES)(lambda blob: unpack(blob, zdict))
+    conn.create_function(SQL_FUNCTION, 1, cached, deterministic=True)
     return conn

@@ -27,8 +27,7 @@ ARTICLE_TEXT = f"{text_packing.SQL_FUNCTION}(a.text)"   # the stored text is pac
 
 def sentence_text(row: str) -> str:
     """The text of sentence row `row` of article row ``a``: the one place a sentence is cut from its article."""
-    return (f'substr({text_packing.SQL_FUNCTION}(a.text, {row}."end"), {row}.start + 1, '
-            f'{row}."end" - {row}.start)')
+    return f'substr({ARTICLE_TEXT}, {row}.start + 1, {row}."end" - {row}.start)'
 
 
 SENTENCE_TEXT = sentence_text("s")
@@ -36,8 +35,7 @@ SENTENCE_TEXT = sentence_text("s")
 _SENTENCES = "FROM sentences s JOIN articles a ON a.id = s.article"
 # an untitled article's first words (ArticleRef.opening): the bot shows it under them
 _KEYS_PER_QUERY = 500    # well under SQLite's limit on bound parameters
-OPENING = (f"CASE WHEN a.title = '' THEN substr({text_packing.SQL_FUNCTION}(a.text, a.body_start + 200), "
-           "a.body_start + 1, 200) END")
+OPENING = f"CASE WHEN a.title = '' THEN substr({ARTICLE_TEXT}, a.body_start + 1, 200) END"
 _REF = f"a.ext_id, a.title, a.path, a.url, a.published, a.source, {OPENING}"  # ArticleRef's fields
 # the sentences before and after row s when in its paragraph (b, n: NULL at the paragraph's edges)
 _NEIGHBOURS = " ".join(

@@ -118,15 +118,3 @@ def test_a_field_with_a_tf_over_255_is_stored_uint16_and_scored_the_same(tmp_pat
     hits = index.search("echo", k=2).hits
     assert hits[0].text.startswith("echo echo") and hits[0].score > 0
 
-
-@pytest.mark.parametrize("zdict", [b"", text_packing.train_dictionary(TEXTS * 5)])
-def test_a_head_is_decompressed_as_far_as_asked_and_resumes_exactly(zdict: bytes) -> None:
-    text = "".join(TEXTS) * 40 + "🙂 the end"
-    blob = text_packing.pack(text, zdict)
-    heads = text_packing.Heads(zdict)
-    for chars in (1, 7, 300, 301, 2000, len(text) - 1, len(text), len(text) + 5):
-        got = heads.text(blob, chars)
-        assert text.startswith(got) and len(got) >= min(chars, len(text))
-    assert heads.text(blob) == text and heads.prefix(blob, None) is None
-    fresh = text_packing.Heads(zdict)
-    assert fresh.text(blob, 10)[:10] == text[:10] and fresh.text(blob) == text
