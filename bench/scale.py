@@ -73,7 +73,8 @@ RANK_SENTENCES = {"3m": 1_000_000, "10m": 1_000_000}
 RANK_SAMPLE = {"10k": 1000, "100k": 200, "1m": 50, "3m": 20, "10m": 10}  # rank-bm25 questions (it scores every sentence)
 PREP_VERSION = "1"
 REUSE_PREP = False  # --reuse-prep
-REUSE_BUILD: set[str] = set()  # --reuse-build: peers whose kept index (and build figures) a run reuses
+REUSE_BUILD: set[str] = set()  # --reuse-build: engines whose kept index (and build figures) a run reuses
+BUILD_ONLY = False  # --build-only: build and keep the indexes (with their records), measure nothing else
 
 
 # --------------------------------------------------------------------------
@@ -471,8 +472,10 @@ def run_size(label: str, engines: list[str], work: Path, rank_sample: int, round
                      "prep": json.loads((folder / "manifest.json").read_text())}
     for engine in engines:
         print(f"[{label}] {engine} ...", file=sys.stderr, flush=True)
-        if engine == "ours":
-            out[engine] = {"build": run_phase("ours-build", label, work), "query": run_phase("ours-query", label, work),
+        if BUILD_ONLY:
+            out[engine] = {"build": peer_build(engine, label, work)}
+        elif engine == "ours":
+            out[engine] = {"build": peer_build(engine, label, work), "query": run_phase("ours-query", label, work),
                            "add": run_phase("ours-add", label, work)}
         elif engine == "rank-bm25":
             out[engine] = {"query": run_phase("rank-bm25", label, work, ["--rank-sample", str(rank_sample)])}
@@ -481,6 +484,8 @@ def run_size(label: str, engines: list[str], work: Path, rank_sample: int, round
             out[engine] = {"build": peer_build(engine, label, work),
                            "query": run_phase(f"{engine}-query", label, work)}
         print(f"[{label}] {engine}: {summary_line(out[engine])}", file=sys.stderr, flush=True)
+    if BUILD_ONLY:
+        return out
     # This machine is shared: the same questions, ours and tantivy's, run back to back a few
     # more times so that their ratio is taken under the same conditions.
     paired = [e for e in ("ours", "tantivy") if e in engines]
@@ -495,11 +500,13 @@ def run_size(label: str, engines: list[str], work: Path, rank_sample: int, round
 
 
 def peer_build(engine: str, label: str, work: Path) -> dict:
-    """A peer's build, or with --reuse-build its index and figures kept from an earlier run.
+    """A build, or with --reuse-build the index and figures kept from an earlier run.
 
     A peer's index depends only on the corpus and the shared preparation, so a kept one
     (`--keep`) can serve the next run's query phases; its build record, written beside it,
-    says when it was built. Ours is always built: its build is what the run measures."""
+    says when and by which commit it was built. Ours is reused only when named
+    (`--build-only` first, then `--reuse-build ours`: the 10M build is most of a run), and
+    the report names the commit that built it."""
     record = work / f"{engine}.build.json"
     if engine in REUSE_BUILD and record.exists() and (work / engine).exists():
         kept = json.loads(record.read_text(encoding="utf-8"))
@@ -508,8 +515,20 @@ def peer_build(engine: str, label: str, work: Path) -> dict:
     result = run_phase(f"{engine}-build", label, work)
     if "error" not in result:
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        record.write_text(json.dumps({**result, "built_at": stamp}), encoding="utf-8")
+        record.write_text(json.dumps({**result, "built_at": stamp, "commit": git_commit()}), encoding="utf-8")
     return result
+
+
+def git_commit() -> str:
+    """The checked-out commit (and "+changes" if the tree differs from it), for build records."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+changes" if dirty else "")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -651,8 +670,9 @@ def render(results: dict, meta: dict) -> str:
         for engine in ENGINES:
             built = r.get(engine, {}).get("build", {})
             if built.get("reused"):
-                notes.append(f"{engine}: index and build figures reused from the run of {built.get('built_at', '?')} "
-                             f"(same corpus and preparation, `--reuse-build`); its query figures are this run's")
+                notes.append(f"{engine}: index and build figures from the build of {built.get('built_at', '?')}"
+                             + (f" at commit {built['commit']}" if built.get("commit") else "")
+                             + " (same corpus, `--reuse-build`); its query figures are this run's")
         prep_s = c.get("prep", {}).get("seconds")
         if prep_s:
             notes.append(f"shared preparation for the peers (our splitting + analysis of every sentence, "
@@ -703,12 +723,15 @@ def main() -> None:
     ap.add_argument("--reuse-build", default="",
                     help="peers (e.g. tantivy) whose index kept under --work by an earlier run is reused, "
                          "with that run's build figures")
+    ap.add_argument("--build-only", action="store_true",
+                    help="only build (and keep, under --work) the engines' indexes with their build records")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--label", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global REUSE_PREP
+    global REUSE_PREP, BUILD_ONLY
     REUSE_PREP = args.reuse_prep
-    REUSE_BUILD.update(e for e in args.reuse_build.split(",") if e and e != "ours")
+    REUSE_BUILD.update(e for e in args.reuse_build.split(",") if e)
+    BUILD_ONLY = args.build_only
     if args.phase:
         work = Path(args.work)
         if args.phase == "rank-bm25":
@@ -720,6 +743,8 @@ def main() -> None:
         data = json.loads(Path(args.out).with_suffix(".json").read_text(encoding="utf-8"))
         Path(args.out).write_text(render(data["results"], data["meta"]), encoding="utf-8")
         return
+    if args.build_only and not args.work:
+        ap.error("--build-only needs --work (the indexes are kept there for a later --reuse-build)")
     engines = [e for e in args.engines.split(",") if e]
     if "bm25s-numba" in engines and not numba_available():
         print("numba is not importable: skipping bm25s-numba", file=sys.stderr)
@@ -735,11 +760,14 @@ def main() -> None:
             work.mkdir(parents=True, exist_ok=True)
             sample = args.rank_sample or RANK_SAMPLE[label]
             results[label] = run_size(label, engines, work, sample, args.rounds)
-            if not args.keep:
+            if not (args.keep or BUILD_ONLY):
                 shutil.rmtree(work, ignore_errors=True)
     finally:
         if not args.work:
             shutil.rmtree(scratch, ignore_errors=True)
+    if BUILD_ONLY:
+        print(json.dumps(_rounded(results), indent=1), file=sys.stderr)
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
     out.write_text(render(results, meta), encoding="utf-8")
