@@ -68,6 +68,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from .weighing import weight
+
 
 class Unit(NamedTuple):
     """One field's dense per-question scores: valid where ``stamp == Question.gen``."""
@@ -157,10 +159,12 @@ def plain(value: tuple) -> tuple:
 
 
 @njit(cache=True, nogil=True)
-def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
+def accumulate(lists, fm, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
     """Add ``count * weight`` of every posting of `terms` into `acc`; returns how many units it touched.
 
-    The touched units are listed in `touched` only when `record` (`count_matches` needs them)."""
+    Each weight is computed from the posting's tf and its unit's length (`fm`: the field's
+    `weighing.Model`). The touched units are listed in `touched` only when `record`
+    (`count_matches` needs them)."""
     ptr, docs = lists
     n = 0
     n_terms = len(ptr) - 1
@@ -176,9 +180,9 @@ def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pr
                 if record:
                     touched[n] = d
                 n += 1
-                acc[d] = np.float64(w[j]) * c  # == 0.0 + w * c, as the numpy path sums
+                acc[d] = np.float64(weight(fm, t, j, d)) * c  # == 0.0 + w * c, as the numpy path sums
             else:
-                acc[d] += np.float64(w[j]) * c
+                acc[d] += np.float64(weight(fm, t, j, d)) * c
     return n
 
 
