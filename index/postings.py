@@ -195,7 +195,8 @@ class Field:
         """What the compiled kernels weigh this field's postings with (`weighing.Model`, plain).
 
         Lazy, so a subclass (`segments.FrozenField`) sets its statistics first."""
-        return weighing.model(self.postings.tfs, self.doc_len, self.avgdl, self.idf, self.params)
+        return weighing.model(self.postings.tfs, self.postings.docs, self.doc_len, self.avgdl, self.idf,
+                              self.params)
 
     @cached_property
     def _maxima(self) -> tuple[Blocks, np.ndarray, float]:

@@ -9,7 +9,8 @@ import pytest
 from index.bm25 import VARIANTS, BM25Params, weights
 from index.postings import Field, Postings
 from index.segments import FrozenField
-from index.weighing import span
+from index import kernel
+from index.weighing import ESCAPE, span
 
 PARAMS = [{}, {"k1": 1.5, "b": 0.75}, {"k1": 0.0, "b": 0.3}, {"k1": 2.2, "b": 1.0, "delta": 0.7}, {"b": 0.0}]
 
@@ -65,3 +66,33 @@ def test_frozen_field_weighs_with_the_main_statistics(variant: str) -> None:
                   main.params).astype(np.float32)
     assert np.array_equal(_compiled(frozen), ref)
     assert frozen.lowest == ref.min() and frozen.term_top[3] == ref[post.ptr[3]:post.ptr[4]].max()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("tf_dtype", [np.uint8, np.uint16])
+def test_accumulate_tabled_by_code_equals_the_held_weights(variant: str, tf_dtype: type) -> None:
+    """Long lists go through `Model.codes`' table (`kernel.accumulate`), short ones are weighed one by one."""
+    rng = np.random.default_rng(5)
+    n_docs, n_terms = 6000, 4
+    terms = np.repeat(np.arange(n_terms, dtype=np.int32), [5000, 3000, 40, 1])
+    docs = np.concatenate([np.sort(rng.choice(n_docs, k, replace=False)) for k in (5000, 3000, 40, 1)]).astype(np.int32)
+    tfs = np.where(rng.random(len(docs)) < 0.9, 1, rng.integers(1, 12, len(docs)))
+    post = Postings.from_triples(terms, docs, tfs, n_terms)
+    post = Postings(post.ptr, post.docs, post.tfs.astype(tf_dtype))
+    fld = Field(post, rng.integers(1, 90, n_docs).astype(np.int32), BM25Params(variant=variant))
+    assert len(post.df()) == n_terms and kernel.TABLE_MIN * ESCAPE < 3000
+    q = np.array([0, 2, 1, 3, 0], np.int64)
+    counts = np.array([1.0, 2.0, 0.5, 1.0, 1.3])
+    acc, stamp, touched = np.zeros(n_docs), np.zeros(n_docs, np.uint8), np.zeros(n_docs, np.int32)
+    n = kernel.accumulate((post.ptr, post.docs), fld.model, q, counts, acc, stamp, touched, True, 1)
+    want = np.zeros(n_docs)
+    seen = np.zeros(n_docs, bool)
+    w = fld.weights
+    for t, c in zip(q, counts):
+        lo, hi = post.ptr[t], post.ptr[t + 1]
+        for j in range(lo, hi):
+            d = post.docs[j]
+            want[d] = np.float64(w[j]) * c if not seen[d] else want[d] + np.float64(w[j]) * c
+            seen[d] = True
+    assert n == seen.sum() and set(touched[:n]) == set(np.flatnonzero(seen))
+    assert np.array_equal(acc[seen], want[seen])
