@@ -78,7 +78,7 @@ def weights(tf: np.ndarray, doc_len: np.ndarray, avgdl: float, term_idf: np.ndar
             params: BM25Params) -> np.ndarray:
     """Weight of each posting: what one occurrence of the term in the query adds to the document."""
     tf = tf.astype(np.float64)
-    norm = 1.0 - params.b + params.b * doc_len.astype(np.float64) / avgdl
+    norm = length_norm(doc_len, avgdl, params)
     k1 = params.k1
     if params.variant == "l":
         ctd = tf / norm
@@ -87,6 +87,14 @@ def weights(tf: np.ndarray, doc_len: np.ndarray, avgdl: float, term_idf: np.ndar
     if params.variant == "plus":
         return term_idf * (tf * (k1 + 1.0)) / (k1 * norm + tf)
     return term_idf * (tf * (k1 + 1.0)) / (tf + k1 * norm)
+
+
+def length_norm(doc_len: np.ndarray, avgdl: float, params: BM25Params) -> np.ndarray:
+    """BM25's length normalisation ``1 - b + b * dl / avgdl`` of each document (float64).
+
+    One expression for `weights` and for `index.weighing`'s table by length,
+    so both compute the very same float64 values."""
+    return 1.0 - params.b + params.b * np.asarray(doc_len).astype(np.float64) / avgdl
 
 
 def constant(term_idf: np.ndarray, params: BM25Params) -> np.ndarray:

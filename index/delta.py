@@ -231,10 +231,7 @@ def frozen_ranker(arrays: dict[str, np.ndarray], main: Ranker, n_terms: int, par
 
 
 def _warm(ranker: Ranker, params: RankingParams) -> None:
-    ranker.sentences.weights  # noqa: B018 (cached properties: the delta is small)
-    ranker.paragraphs.weights  # noqa: B018
-    ranker.titles.weights  # noqa: B018
-    ranker.duplicates  # noqa: B018
+    ranker.duplicates  # noqa: B018 (cached properties: the delta is small)
     ranker.warm()
 
 

@@ -156,15 +156,11 @@ class SearchIndex:
         return index
 
     def _warm(self) -> None:
-        """Derive now what the first search would otherwise pay for: the BM25 weights
-        of the fields the ranking parameters use, and the duplicate-text groups."""
+        """Derive now what the first search would otherwise pay for: each field's weighing
+        (`Field.model`: no weight is held, `index.weighing`), the kernels' tables (with the
+        skip blocks' maxima) and the duplicate-text groups."""
         ranker = self.ranker
-        ranker.sentences.weights  # noqa: B018 (cached properties)
-        if self.params.paragraph:
-            ranker.paragraphs.weights  # noqa: B018
-        if self.params.title:
-            ranker.titles.weights  # noqa: B018
-        ranker.duplicates  # noqa: B018
+        ranker.duplicates  # noqa: B018 (cached properties)
         ranker.warm()
         for code in self.languages:   # a German lexicon, the Thai dictionary: at start, not on a question
             languages.warm(code, self.config.languages)

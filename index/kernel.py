@@ -68,6 +68,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from .weighing import ESCAPE, weight, weight_of
+
 
 class Unit(NamedTuple):
     """One field's dense per-question scores: valid where ``stamp == Question.gen``."""
@@ -145,6 +147,7 @@ class Ranks(NamedTuple):
     scores: np.ndarray  # float64
 
 
+TABLE_MIN = 4  # `accumulate` tables a term's weights by code when it has this many postings per code
 CHUNK = 32  # `select`: postings gathered and scored before the worst kept score is read again
 
 
@@ -157,11 +160,17 @@ def plain(value: tuple) -> tuple:
 
 
 @njit(cache=True, nogil=True)
-def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
+def accumulate(lists, fm, terms, counts, acc, stamp, touched, record, gen):  # pragma: no cover - compiled
     """Add ``count * weight`` of every posting of `terms` into `acc`; returns how many units it touched.
 
-    The touched units are listed in `touched` only when `record` (`count_matches` needs them)."""
+    Each weight is computed from the posting's tf and its unit's length (`fm`: the field's
+    `weighing.Model`). For a term with many postings, ``count * weight`` is tabled by the
+    postings' (tf, length) code first (`Model.codes`): the same values, read one byte per
+    posting in order. The touched units are listed in `touched` only when `record` (`count_matches`
+    needs them)."""
     ptr, docs = lists
+    codes, n_len = fm[8], len(fm[3])
+    once = np.empty(ESCAPE)
     n = 0
     n_terms = len(ptr) - 1
     for i in range(len(terms)):
@@ -169,16 +178,24 @@ def accumulate(lists, w, terms, counts, acc, stamp, touched, record, gen):  # pr
         if t < 0 or t >= n_terms:
             continue
         c = counts[i]
+        tabled = ptr[t + 1] - ptr[t] >= TABLE_MIN * ESCAPE
+        if tabled:
+            for x in range(ESCAPE):
+                once[x] = np.float64(weight_of(fm, t, np.float64(x // n_len + 1), x % n_len)) * c
         for j in range(ptr[t], ptr[t + 1]):
             d = docs[j]
+            if tabled and codes[j] != ESCAPE:
+                v = once[codes[j]]
+            else:
+                v = np.float64(weight(fm, t, j, d)) * c
             if stamp[d] != gen:
                 stamp[d] = gen
                 if record:
                     touched[n] = d
                 n += 1
-                acc[d] = np.float64(w[j]) * c  # == 0.0 + w * c, as the numpy path sums
+                acc[d] = v  # == 0.0 + w * c, as the numpy path sums
             else:
-                acc[d] += np.float64(w[j]) * c
+                acc[d] += v
     return n
 
 

@@ -49,13 +49,14 @@ from numba import njit
 
 from .kernel import _heap_to_ranked, _push
 from .postings import BLOCK
+from .weighing import weight
 
 
 class Blocked(NamedTuple):
-    """A field's postings with their weights and skip blocks (`postings.Blocks`)."""
+    """A field's postings, what weighs them and their skip blocks (`postings.Blocks`)."""
     ptr: np.ndarray    # int64 per term + 1
     docs: np.ndarray   # int32
-    w: np.ndarray      # float32 weight per posting
+    fm: tuple          # the field's `weighing.Model` (plain)
     bptr: np.ndarray   # int64: term t's blocks are bptr[t]:bptr[t + 1]
     last: np.ndarray   # int32 last doc of each block
     top: np.ndarray    # float32 largest weight of each block
@@ -145,7 +146,7 @@ def _probe(ptr, docs, bptr, last, t, cur, r, x):  # pragma: no cover - compiled
 def _exact(fb, terms, lo_rank, cur, x):  # pragma: no cover - compiled
     """(sum of count * weight over the question terms unit x holds, whether it holds any), in
     question order; terms ranked below `lo_rank` are known to be absent and not looked up."""
-    ptr, docs, w, bptr, last, _ = fb
+    ptr, docs, fm, bptr, last, _ = fb
     qt, qc, rank_of = terms[0], terms[1], terms[2]
     v = 0.0
     has = False
@@ -155,7 +156,7 @@ def _exact(fb, terms, lo_rank, cur, x):  # pragma: no cover - compiled
             continue
         j = _probe(ptr, docs, bptr, last, qt[i], cur, r, x)
         if j >= 0:
-            v += np.float64(w[j]) * qc[i]
+            v += np.float64(weight(fm, qt[i], j, x)) * qc[i]
             has = True
     return v, has
 
@@ -294,7 +295,7 @@ def _cheap_bound(pv_ub, tv_ub, own, ratio, factor, alpha, beta, gamma):  # pragm
 def _paragraphs_of(i, e, ctx, cur, visits, heap, size, sbuf, key):  # pragma: no cover - compiled
     """Rank i's paragraphs (`select`); returns the heap's size, negative (-1 - size) to stop."""
     fields, terms, q, lay, wt, bounds = ctx
-    p_ptr, p_docs, p_w = fields[1][0], fields[1][1], fields[1][2]
+    p_ptr, p_docs, p_fm = fields[1][0], fields[1][1], fields[1][2]
     rank_c, psum, tsum, offs = terms[3], terms[4], terms[5], terms[6]
     (acc_p, stamp_p, _), (acc_t, stamp_t, _), gen, allow_a = q[1], q[2], q[4], q[6]
     para_article, para_factor = lay[4], lay[5]
@@ -319,7 +320,7 @@ def _paragraphs_of(i, e, ctx, cur, visits, heap, size, sbuf, key):  # pragma: no
                 a = para_article[u]
                 tv_ub = (acc_t[a] if stamp_t[a] == gen else 0.0) + tsum[e] + offs[2]
             else:
-                pv_ub = rank_c[i] * np.float64(p_w[j]) + rest
+                pv_ub = rank_c[i] * np.float64(weight(p_fm, t, j, u)) + rest
             if _below(_cheap_bound(pv_ub, tv_ub, own_after[i], ratio_after[i], para_factor[u], alpha, beta,
                                    gamma), h_score[0]):
                 continue
@@ -331,7 +332,7 @@ def _paragraphs_of(i, e, ctx, cur, visits, heap, size, sbuf, key):  # pragma: no
 def _titles_of(i, e, ctx, cur, visits, heap, size, sbuf, key):  # pragma: no cover - compiled
     """Then the paragraphs not yet done of the articles whose title holds rank i's term."""
     fields, terms, q, lay, wt, bounds = ctx
-    t_ptr, t_docs, t_w = fields[2][0], fields[2][1], fields[2][2]
+    t_ptr, t_docs, t_fm = fields[2][0], fields[2][1], fields[2][2]
     rank_c, psum, tsum, offs = terms[3], terms[4], terms[5], terms[6]
     (acc_p, stamp_p, _), (acc_t, stamp_t, _), gen, allow_a = q[1], q[2], q[4], q[6]
     sent_para, art_start, para_factor = lay[0], lay[3], lay[5]
@@ -348,7 +349,7 @@ def _titles_of(i, e, ctx, cur, visits, heap, size, sbuf, key):  # pragma: no cov
         if i < e:
             tv_ub = (acc_t[a] if stamp_t[a] == gen else 0.0) + tsum[e] + offs[2]
         else:
-            tv_ub = rank_c[i] * np.float64(t_w[j]) + tsum[i + 1] + offs[2]
+            tv_ub = rank_c[i] * np.float64(weight(t_fm, t, j, a)) + tsum[i + 1] + offs[2]
         for u in range(sent_para[art_start[a]], sent_para[art_start[a + 1] - 1] + 1):
             if done[u] == visit:
                 continue

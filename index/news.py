@@ -324,7 +324,7 @@ def _field_subset(fld, terms: Sequence[tuple[int, float]], docs: np.ndarray,
                   mark: set[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """A field's BM25 score of each of `docs` (as `Field.score` sums it), whether it matched, and
     whether it holds one of the `mark` terms."""
-    ptr, all_docs, w = fld.postings.ptr, fld.postings.docs, fld.weights
+    ptr, all_docs = fld.postings.ptr, fld.postings.docs
     sums = np.zeros(len(docs))
     matched = np.zeros(len(docs), bool)
     marked = np.zeros(len(docs), bool) if mark is not None else None
@@ -340,7 +340,7 @@ def _field_subset(fld, terms: Sequence[tuple[int, float]], docs: np.ndarray,
         pos[pos >= hi - lo] = hi - lo - 1
         found = run[pos] == docs
         if found.any():
-            weight = w[lo + pos[found]].astype(np.float64)
+            weight = fld.weights_at(term, lo + pos[found]).astype(np.float64)
             sums[found] += weight if count == 1.0 else weight * count
             matched |= found
             if marked is not None and term in mark:

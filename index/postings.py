@@ -2,10 +2,13 @@
 
 A `Postings` is CSR: for term ``t`` the documents containing it are
 ``docs[ptr[t]:ptr[t+1]]`` (ascending) with their term frequencies in ``tfs``.
-Only term frequencies and document lengths are stored on disk; the BM25
-weights are derived at load time (`Field.weights`: per field, on first use,
-in cache-sized chunks), so the model's parameters can change without a
-rebuild and an added article only appends postings.
+Only term frequencies and document lengths are stored on disk, and no BM25
+weight is held in memory either: the compiled kernels weigh each posting as
+they read it (`index.weighing`, bit-identical to `bm25.weights`), so the
+model's parameters can change without a rebuild, an added article only
+appends postings, and a posting costs one byte of memory (its (tf, length)
+code, `weighing.Model.codes`) where a held weight cost four: 0.8 GB less
+resident at 10M sentences (`bench/results/memory.md`).
 
 Answering a query touches only the postings of its terms: the cost grows
 with how many sentences contain the query words, not with corpus size. At a
@@ -25,6 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import weighing
 from .bm25 import BM25Params, constant, idf, weights
 
 WEIGHT_CHUNK = 1 << 16  # postings per chunk when deriving weights (fits in cache)
@@ -123,7 +127,9 @@ class Blocks:
     A lookup of doc x seeks the first block whose `last` is >= x (galloping
     from where the previous lookup stopped) and searches only those 128
     docs; `top` bounds what the block can add. Derived at load from the
-    postings and their weights (~1% of their size), so nothing new is stored.
+    postings in one compiled pass that weighs them without keeping the
+    weights (`weighing.maxima`; ~1% of the postings' size), so nothing new
+    is stored.
     """
 
     ptr: np.ndarray   # int64, n_terms + 1
@@ -131,19 +137,23 @@ class Blocks:
     top: np.ndarray   # float32 per block
 
     @classmethod
-    def of(cls, postings: Postings, weights: np.ndarray, size: int = BLOCK) -> "Blocks":
+    def of(cls, postings: Postings, model: tuple, size: int = BLOCK) -> tuple["Blocks", np.ndarray, float]:
+        """The blocks of `postings` weighed by `model` (`weighing.Model`), with each term's largest
+        weight (float32 as float64, 0 where absent) and the smallest of all (+inf: no postings)."""
         df = postings.df()
         per_term = (df + size - 1) // size
         ptr = np.zeros(len(df) + 1, np.int64)
         np.cumsum(per_term, out=ptr[1:])
+        top = np.zeros(int(ptr[-1]), np.float32)
+        term_top = np.zeros(len(df), np.float32)
+        low = float(weighing.maxima(postings.ptr, postings.docs, model, size, ptr, top, term_top))
         if not ptr[-1]:
-            return cls(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32))
+            return cls(ptr, np.zeros(0, np.int32), top), term_top.astype(np.float64), low
         term = np.repeat(np.arange(len(df), dtype=np.int64), per_term)
         starts = postings.ptr[term] + (np.arange(ptr[-1], dtype=np.int64) - ptr[term]) * size
         ends = np.minimum(starts + size, postings.ptr[term + 1])
-        # the blocks tile the postings in order, so each block's maximum is one reduceat segment
-        return cls(ptr, np.ascontiguousarray(postings.docs[ends - 1], np.int32),
-                   np.maximum.reduceat(weights, starts).astype(np.float32))
+        last = np.ascontiguousarray(postings.docs[ends - 1], np.int32)
+        return cls(ptr, last, top), term_top.astype(np.float64), low
 
 
 class Field:
@@ -163,11 +173,11 @@ class Field:
 
     @cached_property
     def weights(self) -> np.ndarray:
-        """float32 BM25 weight of every posting, computed on first use.
+        """float32 BM25 weight of every posting: the reference the compiled weights equal (tests).
 
-        Lazy, so a field the ranking parameters never score (paragraphs and
-        titles at weight 0) costs no load time and no memory; `SearchIndex.load`
-        warms the fields it will use. Computed in cache-sized chunks with the
+        Nothing that serves questions holds it (4 bytes a posting): the
+        kernels weigh each posting as they read it (`model`), the numpy path
+        weighs the spans it reads (`weights_at`). Computed in cache-sized chunks with the
         very same `bm25.weights` expression (bit-identical to one big pass,
         ~10x faster at a million sentences, and without float64 temporaries
         the size of the whole postings).
@@ -184,9 +194,37 @@ class Field:
         return out
 
     @cached_property
+    def model(self) -> tuple:
+        """What the compiled kernels weigh this field's postings with (`weighing.Model`, plain).
+
+        Lazy, so a subclass (`segments.FrozenField`) sets its statistics first."""
+        return weighing.model(self.postings.tfs, self.postings.docs, self.doc_len, self.avgdl, self.idf,
+                              self.params)
+
+    @cached_property
+    def _maxima(self) -> tuple[Blocks, np.ndarray, float]:
+        return Blocks.of(self.postings, self.model)
+
+    @property
     def blocks(self) -> Blocks:
         """The postings' skip blocks with their largest weights (`Blocks`), derived on first use."""
-        return Blocks.of(self.postings, self.weights)
+        return self._maxima[0]
+
+    @property
+    def term_top(self) -> np.ndarray:
+        """Each term's largest weight (float64 of the float32 weight; 0 where it has no posting)."""
+        return self._maxima[1]
+
+    @property
+    def lowest(self) -> float:
+        """The smallest weight of any posting (+inf without postings)."""
+        return self._maxima[2]
+
+    def weights_at(self, term: int, at: np.ndarray | slice) -> np.ndarray:
+        """float32 weights of some of term's postings (positions in `postings`), as `weights` holds them."""
+        docs = self.postings.docs[at]
+        return weights(self.postings.tfs[at], self.doc_len[docs], self.avgdl, self.idf[term],
+                       self.params).astype(np.float32)
 
     def score(self, term_counts: Iterable[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Matching docs (ascending) and their scores for weighted query terms.
@@ -194,35 +232,35 @@ class Field:
         Each query term contributes ``count * weight`` to every doc containing it,
         plus the variant's constant part, which BM25Plus gives every document.
         """
-        ptr, docs, w = self.postings.ptr, self.postings.docs, self.weights
+        ptr, docs = self.postings.ptr, self.postings.docs
         n_terms = self.postings.n_terms
         term_counts = list(term_counts)
-        spans: list[tuple[int, int, float]] = []
+        spans: list[tuple[int, int, float, np.ndarray]] = []
         for term, count in term_counts:
             if term < 0 or term >= n_terms:
                 continue
             lo, hi = int(ptr[term]), int(ptr[term + 1])
             if hi > lo:
-                spans.append((lo, hi, count))
+                spans.append((lo, hi, count, self.weights_at(term, slice(lo, hi))))
         offset = self.offset(term_counts)
         if not spans:
             return np.zeros(0, np.int32), np.zeros(0, np.float64)
         if len(spans) == 1:
-            lo, hi, count = spans[0]
+            lo, hi, count, w = spans[0]
             # float64(weight) * count in one pass; adding a zero offset changes nothing
-            single = np.multiply(w[lo:hi], count, dtype=np.float64)
+            single = np.multiply(w, count, dtype=np.float64)
             return docs[lo:hi], (single + offset if offset else single)
-        total = sum(hi - lo for lo, hi, _ in spans)
+        total = sum(hi - lo for lo, hi, _, _ in spans)
         all_d = np.empty(total, dtype=docs.dtype)
         all_w = np.empty(total, dtype=np.float64)
         at = 0
-        for lo, hi, count in spans:
+        for lo, hi, count, w in spans:
             end = at + hi - lo
             all_d[at:end] = docs[lo:hi]
             if count == 1.0:
-                all_w[at:end] = w[lo:hi]  # exact: float64(w) * 1.0 == float64(w)
+                all_w[at:end] = w  # exact: float64(w) * 1.0 == float64(w)
             else:
-                np.multiply(w[lo:hi], count, out=all_w[at:end], dtype=np.float64)
+                np.multiply(w, count, out=all_w[at:end], dtype=np.float64)
             at = end
         # Each term's docs are ascending, so a stable sort merges the runs (timsort:
         # O(n log terms)) and keeps, per doc, the terms in query order: the sums

@@ -192,14 +192,14 @@ class Ranker:
         use_p, use_t = bool(self.params.paragraph), bool(self.params.title)
         aside = None
         if use_p and _postings_of(self.paragraphs.postings.ptr, term_ids) >= PARALLEL_MIN_POSTINGS:
-            aside = _helper().submit(kernel.accumulate, p_lists, self.paragraphs.weights, term_ids, counts,
+            aside = _helper().submit(kernel.accumulate, p_lists, self.paragraphs.model, term_ids, counts,
                                      *sc.p, False, gen)
         try:
-            n_touched = kernel.accumulate(s_lists, self.sentences.weights, term_ids, counts, *sc.s, record, gen)
+            n_touched = kernel.accumulate(s_lists, self.sentences.model, term_ids, counts, *sc.s, record, gen)
             if use_p and aside is None:
-                kernel.accumulate(p_lists, self.paragraphs.weights, term_ids, counts, *sc.p, False, gen)
+                kernel.accumulate(p_lists, self.paragraphs.model, term_ids, counts, *sc.p, False, gen)
             if use_t:
-                kernel.accumulate(t_lists, self.titles.weights, term_ids, counts, *sc.t, False, gen)
+                kernel.accumulate(t_lists, self.titles.model, term_ids, counts, *sc.t, False, gen)
         finally:
             if aside is not None:
                 aside.result()
@@ -351,7 +351,7 @@ class Ranker:
 
 
 class KernelTables:
-    """What `index.kernel` reads besides the postings' weights, derived once per index and parameters."""
+    """What `index.kernel` reads besides the postings and their weighing, derived once per index and parameters."""
 
     def __init__(self, sentences: Field, paragraphs: Field, titles: Field, sent_para: np.ndarray,
                  sent_article: np.ndarray, params: RankingParams, article_day: np.ndarray | None) -> None:
@@ -375,8 +375,8 @@ class KernelTables:
 
     @cached_property
     def blocked(self) -> tuple[tuple, tuple, tuple]:
-        """The postings with their weights and skip blocks (`maxscore.Blocked`) of the three fields."""
-        s, p, t = (kernel.plain(maxscore.Blocked(f.postings.ptr, f.postings.docs, f.weights, f.blocks.ptr,
+        """The postings with their weighing and skip blocks (`maxscore.Blocked`) of the three fields."""
+        s, p, t = (kernel.plain(maxscore.Blocked(f.postings.ptr, f.postings.docs, f.model, f.blocks.ptr,
                                                  f.blocks.last, f.blocks.top)) for f in self.fields)
         return s, p, t
 
@@ -387,7 +387,7 @@ class KernelTables:
         p = self.params
         if min(p.neighbour, p.paragraph, p.title) < 0.0 or not self.positive:
             return False
-        return all((not len(f.weights) or float(f.weights.min()) >= 0.0)
+        return all(f.lowest >= 0.0
                    and (not len(f.const) or float(f.const.min()) >= 0.0) for f in self.fields[1:])
 
     @cached_property
@@ -435,12 +435,7 @@ class KernelTables:
         """Each term's largest weight in the sentence, paragraph and title fields (0 where absent)."""
         out = []
         for fld, used in zip(self.fields, (True, self.params.paragraph, self.params.title)):
-            ptr = fld.postings.ptr
-            mx = np.zeros(len(ptr) - 1)
-            if used and len(fld.postings.docs):
-                nonempty = np.flatnonzero(np.diff(ptr) > 0)
-                mx[nonempty] = np.maximum.reduceat(fld.weights, ptr[nonempty])
-            out.append(mx)
+            out.append(fld.term_top if used else np.zeros(fld.postings.n_terms))
         return out[0], out[1], out[2]
 
     @cached_property
@@ -459,8 +454,8 @@ class KernelTables:
     @cached_property
     def positive(self) -> bool:
         """Whether every sentence weight is positive and no constant part negative."""
-        w, const = self.fields[0].weights, self.fields[0].const
-        return (not len(w) or float(w.min()) > 0.0) and (not len(const) or float(const.min()) >= 0.0)
+        lowest, const = self.fields[0].lowest, self.fields[0].const
+        return lowest > 0.0 and (not len(const) or float(const.min()) >= 0.0)
 
     @cached_property
     def para_start(self) -> np.ndarray:
@@ -592,9 +587,9 @@ def _essential(r: Ranker, sc: _Scratch, gen: int, order: np.ndarray, rank_c: np.
     e = min(e, len(order))
     p_lists, t_lists = r.tables.lists[1], r.tables.lists[2]
     if r.params.paragraph:
-        kernel.accumulate(p_lists, r.paragraphs.weights, order[:e], rank_c[:e], *sc.p, False, gen)
+        kernel.accumulate(p_lists, r.paragraphs.model, order[:e], rank_c[:e], *sc.p, False, gen)
     if r.params.title:
-        kernel.accumulate(t_lists, r.titles.weights, order[:e], rank_c[:e], *sc.t, False, gen)
+        kernel.accumulate(t_lists, r.titles.model, order[:e], rank_c[:e], *sc.t, False, gen)
     return e
 
 

@@ -21,7 +21,7 @@ import pytest
 from index import ranking
 from index.bm25 import BM25Params
 from index.engine import SearchIndex
-from index.postings import BLOCK, Blocks, Postings
+from index.postings import BLOCK, Blocks, Field, Postings
 from index.ranking import RankingParams
 from tests.test_kernel import _dated, _numpy_with, _options
 
@@ -108,11 +108,14 @@ def test_blocks_hold_each_block_end_and_maximum() -> None:
     triples = [(t, d) for t in range(n_terms) for d in range(n_docs) if rng.random() < 0.1 * t]
     terms = np.array([t for t, _ in triples], np.int32)
     docs = np.array([d for _, d in triples], np.int32)
-    post = Postings.from_triples(terms, docs, np.ones(len(terms), np.int64), n_terms)
-    w = rng.random(len(docs)).astype(np.float32)
-    blocks = Blocks.of(post, w, size=16)
+    post = Postings.from_triples(terms, docs, rng.integers(1, 5, len(terms)), n_terms)
+    fld = Field(post, rng.integers(1, 30, n_docs).astype(np.int32), BM25Params())
+    w = fld.weights
+    blocks, term_top, lowest = Blocks.of(post, fld.model, size=16)
+    assert lowest == w.min()
     for t in range(n_terms):
         lo, hi = int(post.ptr[t]), int(post.ptr[t + 1])
+        assert term_top[t] == (w[lo:hi].max() if hi > lo else 0.0)
         starts = list(range(lo, hi, 16))
         assert blocks.ptr[t + 1] - blocks.ptr[t] == len(starts)
         for b, s in zip(range(blocks.ptr[t], blocks.ptr[t + 1]), starts):
