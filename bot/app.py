@@ -58,6 +58,13 @@ POOL_TIMEOUT = 10.0
 # on every event): at 256 the bot's CPU per answer rose ~40% and its throughput collapsed. A
 # backlog waits in PTB's update queue instead, where it costs nothing.
 CONCURRENT_UPDATES = 32
+# Seconds a Bot API call waits for Telegram's answer once sent (PTB's default: 5). A call that
+# times out is sent again (bot.retry), but it may have been carried out: a reply whose answer
+# was merely late then reaches the chat twice. Late answers come from stalls of a few seconds
+# (a busy machine, an overloaded Telegram front; bench/bot_load.py saw a 5.7 s one during a
+# 1M rebuild, and each reply in flight was sent twice); a lost one is rare. So a late answer is
+# waited for longer, and a lost one is retried a little later. getUpdates has its own timeout.
+READ_TIMEOUT = 20.0
 
 
 def build_application(settings: Settings, service: IndexService) -> Application:
@@ -74,6 +81,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
