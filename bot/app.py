@@ -37,6 +37,7 @@ from .config import Settings
 from .handlers import AddressedToBot, ViaThisBot
 from .menus import set_admin_commands, set_menus
 from .retry import RetryingRateLimiter
+from .transport import AiohttpRequest
 from .state import BotState
 from .webhook import serve_webhook
 
@@ -79,9 +80,7 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL)
-        .pool_timeout(POOL_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
+        .request(AiohttpRequest(CONNECTION_POOL, READ_TIMEOUT, POOL_TIMEOUT))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
