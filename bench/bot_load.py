@@ -488,9 +488,9 @@ def _bucket(funcs: list[str]) -> str:
     if "logging" in joined:
         return "logging"
     if "httpx" in joined or "httpcore" in joined or "h11" in joined or "anyio" in joined:
-        return "HTTP client (httpx: getUpdates)"
+        return "HTTP client (httpx)"
     if "aiohttp" in joined or "bot/transport.py" in joined or "yarl" in joined or "multidict" in joined:
-        return "HTTP client (aiohttp: replies)"
+        return "HTTP client (aiohttp)"
     if "telegram/" in joined:
         return "python-telegram-bot"
     if "asyncio" in joined or "selectors" in joined:

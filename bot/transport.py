@@ -1,4 +1,4 @@
-"""The HTTP client of the bot's Bot API calls (all but getUpdates): aiohttp instead of PTB's httpx.
+"""The HTTP client of the bot's Bot API calls: aiohttp instead of PTB's httpx.
 
 Profiled under load (bench/bot_load.py --profile), a third of the bot's main-process CPU per
 answer was httpx and the layers below it (httpcore's connection-pool bookkeeping, anyio's
@@ -6,7 +6,13 @@ socket wrappers, h11): pure Python for every request and every response. aiohttp
 in C and keeps its pool with little work per call, so each reply costs less of the one core the
 event loop has. PTB documents this seam (`telegram.request.BaseRequest`: a request class does the
 HTTP exchange, PTB does everything around it: parameters, JSON, error codes, retries via the rate
-limiter). getUpdates keeps PTB's httpx client: one long poll at a time, its cost is small.
+limiter). getUpdates uses it too (its own one-connection instance): at a steady 200 questions/s
+the bot polled ~120 times a second (bench/bot_load.py), each poll an HTTP exchange.
+
+A message the bot sent or edited comes back without the question it quotes and without its
+formatting entities (`UNREAD_FIELDS`): the bot keeps only its chat and message id (to edit it
+later), and turning those fields into PTB objects was a sixth of the main process's CPU per
+answer. Updates (getUpdates) are parsed whole.
 
 Errors map as PTB's own client maps them: a timeout is `TimedOut`, any other transport failure
 `NetworkError`; an HTTP error status is returned as is (PTB turns it into the right exception).
@@ -18,10 +24,12 @@ from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+UNREAD_FIELDS = ("reply_to_message", "entities")
+SENT_MESSAGE_METHODS = ("/sendMessage", "/editMessageText")
 CONNECT_TIMEOUT = 5.0       # PTB's default (aiohttp has no write timeout: a stuck send ends at the read timeout)
 
 
@@ -64,11 +72,28 @@ class AiohttpRequest(BaseRequest):
             sock_connect=_given(connect_timeout, self._connect_timeout))
         try:
             async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                if response.status == 200 and url.endswith(SENT_MESSAGE_METHODS):
+                    return response.status, _SentMessage(body)
+                return response.status, body
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+    def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
+        """PTB's parsing; for a sent or edited message, without the fields the bot never reads."""
+        data = BaseRequest.parse_json_payload(payload)
+        result = data.get("result") if isinstance(payload, _SentMessage) else None
+        if isinstance(result, dict):
+            for key in UNREAD_FIELDS:
+                result.pop(key, None)
+        return data
+
+
+class _SentMessage(bytes):
+    """The body of a sendMessage/editMessageText answer: `parse_json_payload` trims it."""
 
 
 def _body(request_data: RequestData | None) -> Any:
