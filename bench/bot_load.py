@@ -489,6 +489,8 @@ def _bucket(funcs: list[str]) -> str:
         return "logging"
     if "httpx" in joined or "httpcore" in joined or "h11" in joined or "anyio" in joined:
         return "HTTP client (httpx)"
+    if "aiohttp" in joined or "bot/transport.py" in joined or "yarl" in joined or "multidict" in joined:
+        return "HTTP client (aiohttp)"
     if "telegram/" in joined:
         return "python-telegram-bot"
     if "asyncio" in joined or "selectors" in joined:
@@ -802,6 +804,7 @@ def machine() -> dict:
     from importlib.metadata import version
     return {"cpu": cpu, "nproc": os.cpu_count(), "python": platform.python_version(),
             "python-telegram-bot": version("python-telegram-bot"), "httpx": version("httpx"),
+            "aiohttp": version("aiohttp"),
             "numpy": version("numpy"), "os": platform.platform(),
             "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
 
@@ -816,7 +819,7 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
     dur = rei.get("during_rebuild", {})
     lines = [
         f"Run {m['date']} on {m['cpu']} ({m['nproc']} cores), {m['os']}; Python {m['python']}, "
-        f"python-telegram-bot {m['python-telegram-bot']}, httpx {m['httpx']}, numpy {m['numpy']}.",
+        f"python-telegram-bot {m['python-telegram-bot']}, httpx {m['httpx']}, aiohttp {m.get('aiohttp', '–')}, numpy {m['numpy']}.",
         "",
         f"Command: `{results['command']}`",
         "",

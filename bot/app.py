@@ -37,6 +37,7 @@ from .config import Settings
 from .handlers import AddressedToBot, ViaThisBot
 from .menus import set_admin_commands, set_menus
 from .retry import RetryingRateLimiter
+from .transport import AiohttpRequest
 from .state import BotState
 from .webhook import serve_webhook
 
@@ -44,20 +45,30 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post",
                    "callback_query", "inline_query"]
-# Connections for Bot API calls (getUpdates has its own). PTB's default is 256, but httpcore's
-# pool walks every connection (a readability syscall for each idle one, and a quadratic count)
-# on each request and each response: under a burst of replies the pool grows and that walk
-# became the bot's main cost (bench/bot_load.py). 8 connections carry 80 calls/s even at
+# Connections for Bot API calls (getUpdates has its own). PTB's default is 256; with its httpx
+# client, httpcore's pool walked every connection on each request and each response, and under
+# a burst of replies that walk became the bot's main cost (bench/bot_load.py); bot.transport's
+# aiohttp pool does not, but a bound still keeps a burst from opening hundreds. 8 connections carry 80 calls/s even at
 # 100 ms per call to Telegram, which allows 30 messages/s; a call finding all 8 busy waits
 # for one (up to POOL_TIMEOUT, then it is retried like a timeout, see bot.retry).
 CONNECTION_POOL = 8
 POOL_TIMEOUT = 10.0
 # Updates handled at once (PTB's `True` means 256). More do not answer sooner -- the searches
 # queue for the search process and the replies for the connections -- but under a backlog each
-# waiting reply makes httpcore's pool bookkeeping slower for all (it scans every queued request
+# waiting reply made httpcore's pool bookkeeping slower for all (it scanned every queued request
 # on every event): at 256 the bot's CPU per answer rose ~40% and its throughput collapsed. A
 # backlog waits in PTB's update queue instead, where it costs nothing.
 CONCURRENT_UPDATES = 32
+# Seconds a Bot API call waits for Telegram's answer once sent (PTB's default: 5). A call that
+# times out is sent again (bot.retry), but it may have been carried out: a reply whose answer
+# was merely late then reaches the chat twice. Late answers come from stalls of a few seconds
+# (a busy machine, an overloaded Telegram front; bench/bot_load.py saw a 5.7 s one during a
+# 1M rebuild, and each reply in flight was sent twice); a lost one is rare. So a late answer is
+# waited for longer, and a lost one is retried a little later. getUpdates has its own timeout.
+READ_TIMEOUT = 20.0
+# getUpdates: PTB's defaults (its long-poll timeout is added to the read timeout by PTB itself).
+GET_UPDATES_READ_TIMEOUT = 5.0
+GET_UPDATES_POOL_TIMEOUT = 1.0
 
 
 def build_application(settings: Settings, service: IndexService) -> Application:
@@ -72,8 +83,8 @@ def build_application(settings: Settings, service: IndexService) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL)
-        .pool_timeout(POOL_TIMEOUT)
+        .request(AiohttpRequest(CONNECTION_POOL, READ_TIMEOUT, POOL_TIMEOUT))
+        .get_updates_request(AiohttpRequest(1, GET_UPDATES_READ_TIMEOUT, GET_UPDATES_POOL_TIMEOUT))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

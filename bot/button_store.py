@@ -13,6 +13,11 @@ question gets a polite "too old". A daemon thread with its own connection delete
 batches (`CLEAN_BATCH` rows a transaction), so cleaning never holds the bot up for long; the
 database is in WAL mode, so the bot's reads never wait for it.
 
+The event loop's connection never checkpoints the WAL (SQLite's automatic checkpoint would run
+in whichever commit crosses 1000 pages, with an fsync of the database, on the event loop: under
+a rebuild writing its new index that fsync can take seconds). A daemon thread checkpoints
+instead, every `CHECKPOINT_AFTER_PUTS` questions.
+
 Every call but the cleaning runs on the event loop's thread and finishes without awaiting,
 so a check-and-claim (`claim`) is atomic against other presses: a double tap sends once.
 """
@@ -79,7 +84,8 @@ MAX_AGE_DAYS = 30
 MAX_ROWS = 100_000
 CLEAN_BATCH = 1000
 CLEAN_EVERY = 600.0          # seconds between cleanings (and after every CLEAN_AFTER_PUTS questions)
-CLEAN_AFTER_PUTS = 5000     # SQLite checkpoints its WAL itself (every 1000 pages, about 250 questions)
+CLEAN_AFTER_PUTS = 5000
+CHECKPOINT_AFTER_PUTS = 250  # about 1000 WAL pages, SQLite's own automatic checkpoint interval
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS asked (
@@ -125,8 +131,11 @@ class ButtonStore:
         self.max_age = max_age_days * 86400
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")     # checkpoint_in_background does it
         self._puts = 0
+        self._unchecked = 0
         self._cleaning = threading.Lock()
+        self._checkpointing = threading.Lock()
         self._cleaned_at = time.monotonic()
 
     def __len__(self) -> int:
@@ -143,8 +152,11 @@ class ButtonStore:
             except sqlite3.IntegrityError:          # the token is taken: draw another
                 continue
         self._puts += 1
+        self._unchecked += 1
         if self._puts >= CLEAN_AFTER_PUTS or time.monotonic() - self._cleaned_at >= CLEAN_EVERY:
             self.clean_in_background()
+        elif self._unchecked >= CHECKPOINT_AFTER_PUTS:
+            self.checkpoint_in_background()
         return token
 
     def get(self, token: str) -> Asked | None:
@@ -174,8 +186,27 @@ class ButtonStore:
             getattr(asked, what).discard(key)
             self.save(token, asked)
 
-    # ----- bounds --------------------------------------------------------------------------------
+    # ----- the WAL and the bounds, off the event loop --------------------------------------------
+    def checkpoint_in_background(self) -> None:
+        """Copy the WAL into the database in a daemon thread (none starts while one runs)."""
+        if self._checkpointing.acquire(blocking=False):
+            self._unchecked = 0
+            threading.Thread(target=self._checkpoint, name="button-store-checkpoint", daemon=True).start()
+
+    def _checkpoint(self) -> None:
+        try:
+            conn = connect(self.path)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            log.warning("Checkpointing the button store failed: %s", exc)
+        finally:
+            self._checkpointing.release()
+
     def clean_in_background(self) -> None:
+        self._unchecked = 0
         self._puts = 0
         self._cleaned_at = time.monotonic()
         threading.Thread(target=self.clean, name="button-store-cleaner", daemon=True).start()

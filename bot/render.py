@@ -38,6 +38,8 @@ SEPARATOR = " · "         # between the parts of the source line
 def u16len(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units); a lone surrogate counts as the 1 unit
     of the U+FFFD that `text` puts in its place."""
+    if text.isascii():              # most text, and without the encoding's copy
+        return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -86,10 +88,10 @@ def tag(name: str, inner: Fragment, **attrs: str) -> Fragment:
 
 
 def join(parts: Sequence[Fragment], sep: Fragment = EMPTY) -> Fragment:
-    out = EMPTY
-    for n, part in enumerate(parts):
-        out = out + (sep + part if n else part)
-    return out
+    if not parts:
+        return EMPTY
+    return Fragment(sep.html.join(part.html for part in parts),
+                    sum(part.visible for part in parts) + sep.visible * (len(parts) - 1))
 
 
 # ----- pieces of an answer -------------------------------------------------------------------

@@ -14,7 +14,11 @@ indicator is worthless once late). ``getUpdates`` never comes here (PTB
 does not rate-limit it; its polling loop retries it itself).
 
 A timed-out call may still have reached Telegram; retrying it then delivers
-the message twice. The bot prefers a rare duplicate to a lost answer.
+the message twice. The bot prefers a rare duplicate to a lost answer, and
+makes it rare: a call is given `bot.app.READ_TIMEOUT` (20 s, not PTB's 5 s)
+for its answer, so a stall of a few seconds delays a reply instead of
+doubling it. A pool or connect timeout (the request was never sent) is safe
+to retry.
 
 With RATE_LIMITER=off nothing is throttled, but 429s, 5xx and timeouts are
 still retried.

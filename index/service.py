@@ -326,7 +326,12 @@ def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:
 # The rebuild runs in a child process: analysing a corpus is pure-Python CPU work, and in a thread
 # it would hold the GIL against the event loop (every await point waiting up to the 5 ms switch
 # interval), so questions asked meanwhile would wait for it. A child also runs on another core.
-# Its niceness makes it yield that core to the bot's answering when they compete.
+# A rebuild while the bot serves runs in the SCHED_IDLE class (its build workers inherit it): it
+# gets only the CPU the bot's processes leave, so answers keep their latency and the rebuild
+# takes longer when the bot is busy (bench/bot_load.py's reindex phase measures both). Niceness
+# alone does not do that: a nice-10 process still takes ~10% of a core the bot wants, nice 19
+# ~1.5%, and the bot at 200 questions/s on 1M wants both cores. The first build (nothing to
+# answer yet) and systems without SCHED_IDLE use REBUILD_NICENESS.
 REBUILD_NICENESS = 10
 
 
@@ -344,13 +349,26 @@ def _build_generation(corpus: Path, root: Path, config: IndexConfig | None = Non
                       only_if_stale: bool = False) -> BuildReport | None:
     from .lifecycle import die_with_parent
     die_with_parent(graceful=True)  # SIGTERM or the bot's death: the temp folder is removed, it exits
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(REBUILD_NICENESS)
+    yield_cpu(idle=not only_if_stale)
     if only_if_stale:
         open_index(corpus, root, config=config).close()
         return None
     report = write_index(corpus, root, config=config)
     return report
+
+
+def yield_cpu(idle: bool) -> str:
+    """Lower this process's CPU priority (inherited by what it forks): the SCHED_IDLE class when
+    `idle` and available, else REBUILD_NICENESS. Which one it got: "idle", "nice" or "none"."""
+    if idle:
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return "idle"
+    try:
+        os.nice(REBUILD_NICENESS)
+    except (OSError, AttributeError):
+        return "none"
+    return "nice"
 
 
 class SearchProcesses:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.button_store import FILE_NAME, MAX_CALLBACK_BYTES, Asked, ButtonStore, Callback, decode
+from bot.button_store import CHECKPOINT_AFTER_PUTS, FILE_NAME, MAX_CALLBACK_BYTES, Asked, ButtonStore, Callback, decode
 from bot.state import QuestionLimiter
 
 
@@ -95,3 +95,20 @@ def test_limiter_off_and_bounded() -> None:
     for user in range(100):
         limiter.check(user, now=0.0)
     assert len(limiter._seen) == 10
+
+
+def test_the_wal_is_checkpointed_off_the_event_loop_and_stays_bounded(tmp_path: Path) -> None:
+    """The bot's connection never checkpoints (an fsync on the event loop); a background thread
+    does, every CHECKPOINT_AFTER_PUTS questions, so the WAL does not grow without end."""
+    store = ButtonStore(tmp_path)
+    wal = tmp_path / (FILE_NAME + "-wal")
+    assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    sizes = []
+    for n in range(6 * CHECKPOINT_AFTER_PUTS):
+        store.put(Asked(f"question {n} " + "x" * 200, 3))
+        if n % CHECKPOINT_AFTER_PUTS == CHECKPOINT_AFTER_PUTS - 1:
+            store._checkpointing.acquire()                 # the background checkpoint has finished
+            store._checkpointing.release()
+            sizes.append(wal.stat().st_size)
+    assert max(sizes) <= 2 * sizes[0] + 65536              # reused from the start, not appended to
+    assert len(store) == 6 * CHECKPOINT_AFTER_PUTS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from index.service import IndexService
+from index.service import REBUILD_NICENESS, IndexService
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 QUESTIONS = ["what did Lavrov say about mediation", "Lukashenko", '"European Union"', "qwzx", ""]
@@ -67,3 +67,23 @@ def test_a_dead_search_process_costs_no_answer(services) -> None:
     for _ in range(3):
         assert remote.search(QUESTIONS[0], 3) == expected
     assert remote.searchers.failures >= 1
+
+
+def _priority_after_yield(idle: bool) -> tuple[str, int, int]:
+    """In a child process: what `yield_cpu` chose, the scheduling class and the niceness after it."""
+    from index.service import yield_cpu
+    chose = yield_cpu(idle)
+    return chose, os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
+def test_a_rebuild_while_serving_takes_only_idle_cpu() -> None:
+    """The rebuild child (and the build workers it forks) yields the CPU to the bot's answering:
+    SCHED_IDLE while serving; the first build, with nobody to answer yet, only a lower niceness."""
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(_priority_after_yield, True).result()[:2] == ("idle", os.SCHED_IDLE)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        chose, policy, nice = pool.submit(_priority_after_yield, False).result()
+    assert (chose, policy) == ("nice", os.SCHED_OTHER)
+    assert nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + REBUILD_NICENESS)
