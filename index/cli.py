@@ -140,7 +140,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from .ingest import IngestError
     from .service import IndexService
     config = _config(args)
-    service = IndexService(config.corpus, config.root, config=config)
+    service = IndexService(config.corpus, config.root, config=config, warm=False)   # one command, then exit
     service.start()
     failed = 0
     for path in args.files:
@@ -163,7 +163,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from .service import IndexService
     config = _config(args)
-    service = IndexService(config.corpus, config.root, config=config)
+    service = IndexService(config.corpus, config.root, config=config, warm=False)   # one command, then exit
     started = time.perf_counter()
     index = service.start()
     sentences = index.delta_sentences

@@ -82,7 +82,7 @@ class Merges:
                     if new is None:
                         log.info("A rebuild replaced the index during the merge; the merge is dropped")
                         return False
-                    service.index = new
+                    service._serve(new)
                     if service.searchers is not None:
                         service.searchers.start()
             finally:

@@ -40,6 +40,7 @@ import numpy as np
 
 from .dates import epoch_day
 from .filters import NO_FILTERS, Filters
+from .once import computed_once
 from .query import ParsedQuery, parse_query
 from .ranking import UNDATED, Ranked, Ranker
 from .speakers import fold, same_speaker
@@ -74,7 +75,12 @@ class NewsFacts:
         """Whether some article has a date: in an undated archive, date words are words to search."""
         return bool((self.article_day != UNDATED).any())
 
-    @cached_property
+    def warm(self) -> None:
+        """Read the sources and speakers now (`index.warmup`), not on the first question naming one."""
+        self._sources  # noqa: B018 (computed once)
+        self._speakers  # noqa: B018
+
+    @computed_once
     def _sources(self) -> tuple[np.ndarray, list[str]]:
         source_ids = np.full(self.n_articles, -1, np.int32)
         names: dict[str, int] = {}
@@ -83,7 +89,7 @@ class NewsFacts:
                 source_ids[aid] = names.setdefault(" ".join(source.casefold().split()), len(names))
         return source_ids, list(names)
 
-    @cached_property
+    @computed_once
     def _speakers(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
         """speaker name -> its sentence ids (ascending), and folded word -> the names holding it."""
         by_name: dict[str, list[int]] = {}
@@ -225,11 +231,18 @@ def rank_question(index: "SearchIndex", parsed: ParsedQuery, terms: Sequence[tup
     return rank(index.ranker, facts(index), question, offset, k, filters)
 
 
+_FACTS_LOCK = threading.Lock()
+
+
 def facts(index: "SearchIndex") -> NewsFacts:
-    """The index's `NewsFacts`, made on its first filtered question (a race makes two: harmless)."""
+    """The index's `NewsFacts`, made on its first filtered question or its warm-up (one, even when
+    both ask together: two would read the speakers twice)."""
     found = getattr(index, "_news_facts", None)
     if found is None:
-        found = index._news_facts = NewsFacts(lambda: index.texts.db, index.ranker)
+        with _FACTS_LOCK:
+            found = getattr(index, "_news_facts", None)
+            if found is None:
+                found = index._news_facts = NewsFacts(lambda: index.texts.db, index.ranker)
     return found
 
 

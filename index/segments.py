@@ -296,6 +296,10 @@ class SegmentFacts(NewsFacts):
         super().__init__(lambda: None, ranker)
         self.main, self.delta, self.at = main, delta, at
 
+    def warm(self) -> None:
+        self.main.warm()        # shared: read once per main, by the first generation that warms it
+        self.delta.warm()
+
     def _source_mask(self, asked: str, key: str) -> np.ndarray:
         return np.concatenate([self.main.source_mask(asked), self.delta.source_mask(asked)])
 

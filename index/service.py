@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .lifecycle import stop_children  # (re-exported: the bot stops its children on a stop signal)
-from . import delta, store
+from . import delta, store, warmup
 from .build import BuildReport
 from .config import IndexConfig, merge_sentences
 from .merging import Merges
@@ -84,8 +84,9 @@ class IndexService:
     states live here and nowhere else."""
 
     def __init__(self, corpus: Path, root: Path, search_processes: int = 0,
-                 config: IndexConfig | None = None, build_in_child: bool = False) -> None:
+                 config: IndexConfig | None = None, build_in_child: bool = False, warm: bool = True) -> None:
         self.corpus = corpus
+        self.warm = warm     # build the speakers and the lexicon after each load (`index.warmup`); not the CLI
         self.root = root
         self.config = (config or IndexConfig()).at(corpus, root)
         self.first_build_in_child = build_in_child
@@ -153,6 +154,11 @@ class IndexService:
         """A question that has hits on the current corpus (for /start)."""
         return self._read(_example_question)
 
+    def warmed(self) -> bool:
+        """Whether the index answering questions has finished its warm-up (`index.warmup`), in the
+        search process that answers when there is one."""
+        return self._read(warmup.is_warm)
+
     def stats(self) -> IndexStats:
         return self._read(_stats)
 
@@ -173,10 +179,17 @@ class IndexService:
             except Exception as exc:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 raise
-            self.index, self.load_error = index, None
+            self._serve(index)
             if self.searchers is not None:
                 self.searchers.start()
             return index
+
+    def _serve(self, index: SearchIndex) -> None:
+        """Answer from `index` from now on (one assignment: a read takes the old or the new), warmed in
+        the background when this process answers (else each search process warms the one it loads)."""
+        self.index, self.load_error = index, None
+        if self.warm and self.searchers is None:
+            warmup.start(index)
 
     def _open(self) -> SearchIndex:
         """`open_index`, with a missing or stale index built in a child process when asked to (the
@@ -226,7 +239,7 @@ class IndexService:
         assert report is not None
         if self.searchers is not None:
             self.searchers.start()      # they load the new generation while this one does
-        self.index, self.load_error = SearchIndex.load(self.root), None   # one assignment: old or new
+        self._serve(SearchIndex.load(self.root))
         return report
 
     def add_upload(self, name: str, data: bytes) -> Added:
@@ -293,7 +306,7 @@ class IndexService:
     def _swap_added(self, new: SearchIndex) -> None:
         """Serve an index with articles just added (caller holds the write lock); a delta past
         `merge_sentences` starts a merge in the background."""
-        self.index = new
+        self._serve(new)
         if self.searchers is not None:
             self.searchers.start()          # they take the new delta now, not at their next search
         if new.delta_sentences >= self.merge_sentences:
@@ -464,9 +477,7 @@ def _worker_start(root: str) -> None:
 
 def _worker_ping() -> None:
     """Load the index at start; later, start loading a new generation in the background."""
-    index = _worker_for(None)
-    if index is not None:
-        _warm(index)
+    _worker_for(None)
 
 
 def _worker_run(generation: str, fn: Callable[..., Any], args: tuple) -> Any:
@@ -486,7 +497,7 @@ def _worker_for(wanted: str | None) -> SearchIndex:
     _adopt_next()
     current = store.current_generation(_worker_root).name
     if _worker_index is None:
-        _worker_index = SearchIndex.load(_worker_root, previous=_worker_index)
+        _worker_index = _worker_load()
     elif _worker_index.generation.name != current:
         loading = _worker_loader is not None and _worker_loader.is_alive()
         if wanted == current:
@@ -494,7 +505,7 @@ def _worker_for(wanted: str | None) -> SearchIndex:
                 _worker_loader.join()
             _adopt_next()
             if _worker_index.generation.name != current:
-                _adopt(SearchIndex.load(_worker_root, previous=_worker_index))
+                _adopt(_worker_load())
         elif not loading and current != _worker_failed:
             _start_loader(current)
     return _worker_index
@@ -509,12 +520,11 @@ def _start_loader(name: str) -> None:
 def _worker_reload(name: str) -> None:
     global _worker_next, _worker_failed
     try:
-        index = SearchIndex.load(_worker_root, previous=_worker_index)   # an add: only its delta is read
+        index = _worker_load()
     except Exception:  # noqa: BLE001 - the old generation keeps answering
         log.exception("A search process could not load index generation %s", name)
         _worker_failed = name
         return
-    _warm(index)
     _worker_next = index
 
 
@@ -532,10 +542,13 @@ def _adopt(index: SearchIndex) -> None:
         old.close()                 # its SQLite connection belongs to this (the main) thread
 
 
-def _warm(index: SearchIndex) -> None:
-    """Load what the first question with an unknown word would otherwise load mid-search."""
-    with contextlib.suppress(Exception):
-        getattr(index, "lexicon", None)
+def _worker_load() -> SearchIndex:
+    """The generation CURRENT names (after an add, only its delta is read: the main is the one this
+    worker holds), its speakers and lexicon then built in the background (`index.warmup`)."""
+    assert _worker_root is not None
+    index = SearchIndex.load(_worker_root, previous=_worker_index)
+    warmup.start(index)
+    return index
 
 
 # ----- the reads, as functions of an index: run in a search process or in the caller's ------------

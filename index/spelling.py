@@ -190,6 +190,10 @@ class Lexicon:
     def __contains__(self, word: object) -> bool:
         return word in self.freq
 
+    def warm(self) -> None:
+        """Bucket the words now (`index.warmup`), not on the first unknown word."""
+        self._by_length()
+
     def _by_length(self) -> dict[int, _Bucket]:
         buckets = self._buckets
         if buckets is None:
@@ -283,6 +287,10 @@ class JoinedLexicon(Lexicon):
 
     def __contains__(self, word: object) -> bool:
         return word in self.main or word in self.delta
+
+    def warm(self) -> None:
+        self.main.warm()
+        self.delta.warm()
 
     def near(self, word: str, limit: int) -> list[Candidate]:
         found = {c.word: c for c in self.main.near(word, limit)}
