@@ -157,6 +157,8 @@ def _summary(runs: list[dict], phase: str) -> tuple[float, float, float]:
 
 def table(size: str, rounds: int, baseline: str, before: list[dict], after: list[dict], command: str,
           load: tuple[float, float]) -> str:
+    if str(ROOT) not in sys.path:  # (with --index the index is not built here, so nothing added it yet)
+        sys.path.insert(0, str(ROOT))
     from bench.machine import cpu_model
     same = {r["digest"] for r in before} == {r["digest"] for r in after} and len({r["digest"] for r in after}) == 1
     first = after[0]
