@@ -378,7 +378,7 @@ def merged_arrays(main: dict, delta: dict, at: Offsets, n_terms: int, deleted: n
                                 ("t", at.articles, dead_article)):
         old = _widened(Postings(main[f"{prefix}_ptr"], main[f"{prefix}_docs"], main[f"{prefix}_tfs"]), n_terms)
         new = Postings(delta[f"{prefix}_ptr"], delta[f"{prefix}_docs"], delta[f"{prefix}_tfs"])
-        both = old.extended(new.term_of_posting(), np.asarray(new.docs) + shift, np.asarray(new.tfs, np.int64), n_terms)
+        both = old.extended(new.term_of_posting(), np.asarray(new.docs) + shift, new.tfs, n_terms)
         if len(deleted):
             both = _without(both, dead)
         out.update({f"{prefix}_ptr": both.ptr, f"{prefix}_docs": both.docs, f"{prefix}_tfs": both.tfs})

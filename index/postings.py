@@ -73,7 +73,8 @@ class Postings:
         """These postings plus new ones whose docs are all higher than any existing doc."""
         all_terms = np.concatenate([self.term_of_posting(), terms.astype(np.int32)])
         all_docs = np.concatenate([self.docs, docs.astype(np.int32)])
-        all_tfs = np.concatenate([self.tfs, np.minimum(tfs, 65535).astype(np.uint16)])
+        # (widened first: stored tfs may be uint8, and numpy 2 refuses np.minimum(uint8, 65535))
+        all_tfs = np.concatenate([self.tfs, np.minimum(np.asarray(tfs, np.int64), 65535).astype(np.uint16)])
         order = np.argsort(all_terms, kind="stable")
         counts = np.bincount(all_terms, minlength=n_terms)
         ptr = np.zeros(n_terms + 1, dtype=np.int64)
