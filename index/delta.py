@@ -33,9 +33,11 @@ import numpy as np
 
 from . import news, spelling, store, text_packing
 from .build import Accumulator, accumulate, full_arrays, paragraph_field
+from .config import current_runtime
 from .corpus import Article, fingerprint, text_hash
 from .durable import fsync_dir, fsync_file
 from .postings import Postings
+from .postings_merge import chunk_postings, write_merged
 from .ranking import Ranker, RankingParams
 from .segments import FrozenField, JoinedVocab, Offsets, SegmentFacts, SegmentRanker, SegmentTexts
 from .texts import TextStore
@@ -264,8 +266,14 @@ def merge_into(index: "SearchIndex", folder: Path) -> None:
     seg: Segments = index.segments
     assert seg.delta is not None and seg.at is not None
     folder.mkdir(exist_ok=True)
-    arrays = merged_arrays(seg.main.arrays, seg.delta, seg.at, len(index.vocab), np.asarray(seg.deleted, np.int64))
-    store.save_arrays(folder, arrays)
+    units, dead = merged_units(seg.main.arrays, seg.delta, seg.at, np.asarray(seg.deleted, np.int64))
+    store.save_arrays(folder, units, names=UNIT_ARRAYS)
+    chunk = chunk_postings(current_runtime().build_memory_mb)
+    main, delta = seg.main.arrays, seg.delta
+    for prefix, shift in (("s", seg.at.sentences), ("p", seg.at.paragraphs), ("t", seg.at.articles)):
+        write_merged(folder, prefix, Postings(main[f"{prefix}_ptr"], main[f"{prefix}_docs"], main[f"{prefix}_tfs"]),
+                     Postings(delta[f"{prefix}_ptr"], delta[f"{prefix}_docs"], delta[f"{prefix}_tfs"]),
+                     (shift, len(index.vocab), dead[prefix] if len(seg.deleted) else None), chunk)
     merge_db(index.generation / store.DB_NAME, index.generation / DELTA_DIR / store.DB_NAME,
              folder / store.DB_NAME, seg.at, dict(index.meta, merged_at=time.time()))
     for path in folder.iterdir():
@@ -362,27 +370,22 @@ def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int
         conn.close()
 
 
-def merged_arrays(main: dict, delta: dict, at: Offsets, n_terms: int, deleted: np.ndarray) -> dict:
-    """The arrays of one segment holding the main's and the delta's units (the delta's ids shifted);
-    the postings of the `deleted` articles' sentences, paragraphs and title are left out."""
+UNIT_ARRAYS = ("sent_article", "sent_para", "sent_len", "sent_hash", "para_len", "title_len", "article_day")
+
+
+def merged_units(main: dict, delta: dict, at: Offsets, deleted: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
+    """The per-unit arrays of one segment holding the main's and the delta's units (the delta's ids
+    shifted), and which sentences, paragraphs and titles (``s``, ``p``, ``t``) belong to the
+    `deleted` articles (their postings are left out: `postings_merge.write_merged`)."""
     shifts = {"sent_article": at.articles, "sent_para": at.paragraphs}
     out = {name: np.concatenate([np.asarray(main[name]), np.asarray(delta[name]) + shifts.get(name, 0)])
-           for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "para_len", "title_len",
-                        "article_day")}
+           for name in UNIT_ARRAYS}
     dead_article = np.zeros(len(out["title_len"]), bool)
     dead_article[deleted] = True
     dead_sentence = dead_article[out["sent_article"]]
     dead_para = np.zeros(len(out["para_len"]), bool)
     dead_para[out["sent_para"][dead_sentence]] = True
-    for prefix, shift, dead in (("s", at.sentences, dead_sentence), ("p", at.paragraphs, dead_para),
-                                ("t", at.articles, dead_article)):
-        old = _widened(Postings(main[f"{prefix}_ptr"], main[f"{prefix}_docs"], main[f"{prefix}_tfs"]), n_terms)
-        new = Postings(delta[f"{prefix}_ptr"], delta[f"{prefix}_docs"], delta[f"{prefix}_tfs"])
-        both = old.extended(new.term_of_posting(), np.asarray(new.docs) + shift, new.tfs, n_terms)
-        if len(deleted):
-            both = _without(both, dead)
-        out.update({f"{prefix}_ptr": both.ptr, f"{prefix}_docs": both.docs, f"{prefix}_tfs": both.tfs})
-    return out
+    return out, {"s": dead_sentence, "p": dead_para, "t": dead_article}
 
 
 def _widened(p: Postings, n_terms: int) -> Postings:

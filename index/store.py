@@ -191,8 +191,9 @@ def _live_writer(name: str) -> bool:
     return True
 
 
-def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
-    for name in ARRAYS:
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray], names: tuple[str, ...] | None = None) -> None:
+    """The index's arrays (or those `names` lists) as ``.npy`` files in `folder`."""
+    for name in ARRAYS if names is None else names:
         values = np.asarray(arrays[name])
         np.save(folder / f"{name}.npy", np.ascontiguousarray(values, dtype=stored_dtype(name, values)),
                 allow_pickle=False)
