@@ -346,7 +346,7 @@ def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int
     from collections import Counter
 
     from .spelling import letter_runs
-    a0, s0, p0 = cut
+    a0, s0, _ = cut
     conn = store.create_db(path)
     try:
         conn.execute("ATTACH DATABASE ? AS old", (f"file:{source}?mode=ro",))
@@ -354,7 +354,7 @@ def tail_db(source: Path, path: Path, cut: tuple[int, int, int], first_term: int
             conn.execute("INSERT INTO main.text_dict SELECT * FROM old.text_dict")
             conn.execute(f"INSERT INTO main.articles SELECT id - {a0}, ext_id, title, path, url, published, source, "
                          f"body_start, text, lang, hash FROM old.articles WHERE id >= {a0}")
-            conn.execute(f'INSERT INTO main.sentences SELECT id - {s0}, article - {a0}, paragraph - {p0}, idx, '
+            conn.execute(f'INSERT INTO main.sentences SELECT id - {s0}, article - {a0}, paragraph, idx, '
                          f'start, "end", section FROM old.sentences WHERE id >= {s0}')
             conn.execute(f"INSERT INTO main.speakers SELECT sentence - {s0}, name FROM old.speakers "
                          f"WHERE sentence >= {s0}")
@@ -411,13 +411,14 @@ def merge_db(main_db: Path, delta_db: Path, path: Path, at: Offsets, meta: dict)
     try:
         src.backup(dst)
         dst.execute("ATTACH DATABASE ? AS delta", (f"file:{delta_db}?mode=ro",))
-        a, s, p = at.articles, at.sentences, at.paragraphs
+        a, s = at.articles, at.sentences
         if text_packing.read_dictionary(dst, "delta") not in (None, text_packing.read_dictionary(dst)):
             raise store.IndexCorrupt("the delta segment's texts were packed with another dictionary")
         with dst:
             dst.execute(f"INSERT INTO main.articles SELECT id + {a}, ext_id, title, path, url, published, source, "
                         "body_start, text, lang, hash FROM delta.articles")
-            dst.execute(f'INSERT INTO main.sentences SELECT id + {s}, article + {a}, paragraph + {p}, idx, start, '
+            # (`paragraph` is the paragraph's number in its article: it moves with nothing)
+            dst.execute(f'INSERT INTO main.sentences SELECT id + {s}, article + {a}, paragraph, idx, start, '
                         '"end", section FROM delta.sentences')
             dst.execute(f"INSERT INTO main.speakers SELECT sentence + {s}, name FROM delta.speakers")
             dst.execute("INSERT INTO main.terms SELECT id, term FROM delta.terms")

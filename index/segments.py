@@ -367,9 +367,10 @@ class SegmentTexts:
         return articles, refs
 
     def _shifted_rows(self, rows: dict) -> dict:
-        """Delta rows (id, article, paragraph, ...) with global ids."""
-        s, a, p = self.at.sentences, self.at.articles, self.at.paragraphs
-        return {sid + s: (r[0] + s, r[1] + a, r[2] + p, *r[3:]) for sid, r in rows.items()}
+        """Delta rows (id, article, paragraph, ...) with global ids (a row's paragraph is its number in
+        its article: it stays)."""
+        s, a = self.at.sentences, self.at.articles
+        return {sid + s: (r[0] + s, r[1] + a, *r[2:]) for sid, r in rows.items()}
 
     def article_languages(self) -> list[str]:
         main = self._main_languages if self._main_languages is not None else self.main.article_languages()
@@ -424,8 +425,7 @@ def articles_with_hash(texts: TextStore | SegmentTexts, key: int) -> list[tuple[
 
 _VIEWS = {
     "articles": "id + {a} AS id, ext_id, title, path, url, published, source, body_start, text, lang, hash",
-    "sentences": 'id + {s} AS id, article + {a} AS article, paragraph + {p} AS paragraph, idx, start, "end", '
-                 "section",
+    "sentences": 'id + {s} AS id, article + {a} AS article, paragraph, idx, start, "end", section',  # (in its article)
     "speakers": "sentence + {s} AS sentence, name",
 }
 
@@ -434,7 +434,7 @@ def _joined_connection(main: sqlite3.Connection, delta_db: Path, at: Offsets) ->
     conn = sqlite3.connect(f"file:{main_path(main)}?mode=ro&immutable=1", uri=True, check_same_thread=False)
     conn.execute("ATTACH DATABASE ? AS delta", (f"file:{delta_db}?mode=ro&immutable=1",))
     for table, columns in _VIEWS.items():
-        shifted = columns.format(a=at.articles, s=at.sentences, p=at.paragraphs)
+        shifted = columns.format(a=at.articles, s=at.sentences)
         conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} "
                      f"UNION ALL SELECT {shifted} FROM delta.{table}")
     conn.execute("CREATE TEMP VIEW terms AS SELECT * FROM main.terms UNION ALL SELECT * FROM delta.terms")

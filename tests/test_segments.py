@@ -64,6 +64,19 @@ def add_all(index: SearchIndex, corpus: Path, items=ADDED) -> SearchIndex:
     return index
 
 
+def where(index: SearchIndex, query: str) -> list[tuple]:
+    """Each hit's place in its article, its neighbours and its speaker, as a reply shows them."""
+    return [(h.sentence_id, h.article.path, h.paragraph, h.sentence, h.before, h.after, h.speaker)
+            for h in index.search(query, k=20).hits]
+
+
+def uploaded_places(index: SearchIndex, query: str) -> dict[str, tuple]:
+    """`where` of the uploaded articles' hits, by text (a delta's scores drift from a rebuild's, so
+    its ranks and ids may differ; the places may not)."""
+    return {h.text: (h.article.path, h.paragraph, h.sentence, h.before, h.after, h.speaker)
+            for h in index.search(query, k=50).hits if h.article.path.startswith("uploads/")}
+
+
 def page(index: SearchIndex, query: str, k: int = 20, offset: int = 0) -> list[tuple[int, float, str]]:
     return [(h.sentence_id, h.score, h.text) for h in index.search(query, k=k, offset=offset).hits]
 
@@ -126,6 +139,7 @@ def test_merge_gives_the_pages_of_a_rebuild(built, tmp_path: Path) -> None:
         for offset in (0, 3):
             assert page(merged, q, k=5, offset=offset) == page(rebuilt, q, k=5, offset=offset), q
             assert merged.search(q).total == rebuilt.search(q).total
+            assert where(merged, q) == where(rebuilt, q), q     # what a hit says of its place
     assert SearchIndex.load(root).search("zyxquor").total == 2           # what a restart serves
 
 
@@ -137,10 +151,12 @@ def test_segmented_pages_hold_what_the_merged_index_holds(built) -> None:
     questions = QUERIES + ["after:2022 zyxquor", "before:2022 council", "talks source:nowhere",
                            "latest ferry", "what did Lavrov say"]
     seen = {q: (new.search(q, k=50).total, {h.text for h in new.search(q, k=50).hits}) for q in questions}
+    places = {q: uploaded_places(new, q) for q in questions}
     merged = new.merged()
     for q in questions:
         total, texts = merged.search(q, k=50).total, {h.text for h in merged.search(q, k=50).hits}
         assert seen[q][0] == total, q
+        assert places[q] == uploaded_places(merged, q), q    # a delta hit's paragraph is the one in its article
         if total <= 50:                          # all of them on one page: the same sentences
             assert seen[q][1] == texts, q
     paged = [h.text for n in range(4) for h in new.search("talks", k=3, offset=3 * n).hits]
@@ -279,6 +295,9 @@ def test_adds_and_edits_during_a_merge_are_kept_in_the_new_delta(tmp_path: Path)
         assert [h.text for h in current.search("Plumbanite").hits] == ["The Plumbanite mine reopened on Friday."]
         assert current.search("zyxquor").total == 2 and current.search("Minsk mayor harbour budget").hits
         assert current.search("court ruling election late").hits[0].article.path == "uploads/q3.md"
+    rebuilt, _ = SearchIndex.build(corpus, tmp_path / "rebuilt")
+    for q in ("court ruling election late", "Minsk mayor harbour budget", "Plumbanite"):   # the tail's places too
+        assert uploaded_places(index, q) == uploaded_places(rebuilt, q), q
     assert not list(root.glob(".tmp-*"))                         # the merge's folder is gone
     assert service.merge() and service.current().delta_sentences == 0
     assert [h.text for h in service.current().search("Plumbanite").hits] == ["The Plumbanite mine reopened on Friday."]
