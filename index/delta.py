@@ -140,8 +140,8 @@ def _extended_arrays(current: dict[str, np.ndarray], acc: Accumulator) -> dict[s
     new = acc.sentence_arrays()
     arrays = {name: np.concatenate([old[name], new[name]])
               for name in ("sent_article", "sent_para", "sent_len", "sent_hash", "title_len", "article_day")}
-    s = _widened(Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]), n_terms).extended(*acc.triples("s"), n_terms)
-    t = _widened(Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]), n_terms).extended(*acc.triples("t"), n_terms)
+    s = Postings(old["s_ptr"], old["s_docs"], old["s_tfs"]).widened(n_terms).extended(*acc.triples("s"), n_terms)
+    t = Postings(old["t_ptr"], old["t_docs"], old["t_tfs"]).widened(n_terms).extended(*acc.triples("t"), n_terms)
     p, para_len = paragraph_field(s, arrays["sent_para"], arrays["sent_len"], acc.n_paragraphs)
     arrays.update(para_len=para_len, s_ptr=s.ptr, s_docs=s.docs, s_tfs=s.tfs,
                   p_ptr=p.ptr, p_docs=p.docs, p_tfs=p.tfs, t_ptr=t.ptr, t_docs=t.docs, t_tfs=t.tfs)
@@ -386,13 +386,6 @@ def merged_units(main: dict, delta: dict, at: Offsets, deleted: np.ndarray) -> t
     dead_para = np.zeros(len(out["para_len"]), bool)
     dead_para[out["sent_para"][dead_sentence]] = True
     return out, {"s": dead_sentence, "p": dead_para, "t": dead_article}
-
-
-def _widened(p: Postings, n_terms: int) -> Postings:
-    extra = n_terms - p.n_terms
-    if extra <= 0:
-        return p
-    return Postings(np.concatenate([p.ptr, np.full(extra, p.ptr[-1], dtype=np.int64)]), p.docs, p.tfs)
 
 
 def _without(p: Postings, dead: np.ndarray) -> Postings:

@@ -68,6 +68,15 @@ class Postings:
     def term_of_posting(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_terms, dtype=np.int32), self.df())
 
+    def widened(self, n_terms: int) -> "Postings":
+        """These postings for `n_terms` terms: the terms past the last one have none."""
+        extra = n_terms - self.n_terms
+        if extra <= 0:
+            return self
+        ptr = np.asarray(self.ptr, np.int64)
+        return Postings(np.concatenate([ptr, np.full(extra, ptr[-1] if len(ptr) else 0, np.int64)]), self.docs,
+                        self.tfs)
+
     def extended(self, terms: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                  n_terms: int) -> "Postings":
         """These postings plus new ones whose docs are all higher than any existing doc."""

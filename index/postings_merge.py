@@ -14,13 +14,12 @@ before it is written.
 """
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
 import numpy as np
 
 from .postings import Postings
-from .store import tf_dtype
+from .store import drop_pages, tf_dtype
 
 BYTES_PER_POSTING = 48  # the slice's temporaries per posting (docs, tfs, term ids, order, masks), measured roughly
 
@@ -36,7 +35,7 @@ def write_merged(folder: Path, prefix: str, main: Postings, delta: Postings, mer
     for `n_terms` terms, without the postings of the `dead` docs (a bool per merged doc, or None).
     `merge` is (shift, n_terms, dead)."""
     shift, n_terms, dead = merge
-    old_ptr, new_ptr = _widened(main.ptr, n_terms), _widened(delta.ptr, n_terms)
+    old_ptr, new_ptr = main.widened(n_terms).ptr, delta.widened(n_terms).ptr
     alive = np.diff(old_ptr) + np.diff(new_ptr)
     if dead is not None:
         alive -= _dead_per_term(main, old_ptr, 0, dead, chunk) + _dead_per_term(delta, new_ptr, shift, dead, chunk)
@@ -52,7 +51,9 @@ def write_merged(folder: Path, prefix: str, main: Postings, delta: Postings, mer
             d, f = _merged_slice(main, delta, (old_ptr, new_ptr), (t0, t1), shift, dead)
             docs[ptr[t0]:ptr[t1]] = d
             tfs[ptr[t0]:ptr[t1]] = f
-            _drop_pages(docs, tfs, main.docs, main.tfs)
+            docs.flush()  # (then its pages, and the inputs', leave the resident set: they stay in the
+            tfs.flush()   # page cache, but resident pages of a mapping count against the merge's memory)
+            drop_pages(docs, tfs, main.docs, main.tfs)
     finally:
         docs.flush()
         tfs.flush()
@@ -101,30 +102,3 @@ def _slices(old_ptr: np.ndarray, new_ptr: np.ndarray, chunk: int) -> list[tuple[
         out.append((t0, t1))
         t0 = t1
     return out
-
-
-def _widened(ptr: np.ndarray, n_terms: int) -> np.ndarray:
-    """`ptr` for `n_terms` terms (the terms a segment does not know have no postings)."""
-    ptr = np.asarray(ptr, np.int64)
-    if len(ptr) - 1 >= n_terms:
-        return ptr[:n_terms + 1]
-    return np.concatenate([ptr, np.full(n_terms + 1 - len(ptr), ptr[-1] if len(ptr) else 0, np.int64)])
-
-
-def _drop_pages(*arrays: np.ndarray) -> None:
-    """Write the slice out and drop the pages of these memory-mapped arrays (the outputs, and the
-    main's inputs) from the resident set: they stay in the page cache, but resident pages of a
-    mapping count against the merge's memory."""
-    advice = getattr(mmap, "MADV_DONTNEED", None)
-    for arr in arrays:
-        if isinstance(arr, np.memmap):
-            arr.flush()
-        base = arr
-        while base is not None and getattr(base, "_mmap", None) is None:
-            base = getattr(base, "base", None)
-        mapping = getattr(base, "_mmap", None)
-        if mapping is not None and advice is not None:
-            try:
-                mapping.madvise(advice)
-            except (OSError, ValueError):
-                pass

@@ -224,11 +224,18 @@ def release(arrays: dict[str, np.ndarray], names: tuple[str, ...]) -> None:
     in the OS page cache, shared and reclaimable, and a later access just maps
     the page again. Does nothing where ``madvise`` is unavailable.
     """
+    drop_pages(*(arrays[name] for name in names if name in arrays))
+
+
+def drop_pages(*arrays: np.ndarray) -> None:
+    """`release` for arrays themselves: each one's mapping (found through its bases) is advised away."""
     advice = getattr(mmap, "MADV_DONTNEED", None)
     if advice is None:
         return
-    for name in names:
-        base = getattr(arrays.get(name), "base", None)
+    for arr in arrays:
+        base = arr
+        while base is not None and getattr(base, "_mmap", None) is None:
+            base = getattr(base, "base", None)
         mapping = getattr(base, "_mmap", None)
         if mapping is not None:
             try:
