@@ -606,15 +606,19 @@ def run(args: argparse.Namespace) -> dict:
     manifest = corpus_gen.ensure(args.size)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bot-load-"))
     corpus, index_dir = work / "corpus", work / "index"
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.rmtree(index_dir, ignore_errors=True)
     for old in work.glob("profile-*.txt"):
         old.unlink()
-    shutil.copytree(corpus_gen.DATA / f"corpus-{args.size}", corpus)
     print(f"corpus: {manifest['generated_sentences']} sentences, {manifest['articles']} articles -> {work}",
           file=sys.stderr)
-    build_s = build_index(corpus, index_dir)
-    print(f"index built in {build_s:.1f} s (not timed)", file=sys.stderr)
+    if args.reuse_index and (index_dir / "CURRENT").exists() and "reindex" not in args.phases:
+        build_s = None      # the bot checks it against the corpus copy, as at any start
+        print("index reused (--reuse-index)", file=sys.stderr)
+    else:
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.copytree(corpus_gen.DATA / f"corpus-{args.size}", corpus)
+        build_s = build_index(corpus, index_dir)
+        print(f"index built in {build_s:.1f} s (not timed)", file=sys.stderr)
     all_questions = make_questions(manifest, WARMUP + args.questions, seed=1)
     warm, questions = all_questions[:WARMUP], all_questions[WARMUP:]
 
@@ -824,8 +828,10 @@ def markdown(results: dict, args: argparse.Namespace) -> str:
         f"Command: `{results['command']}`",
         "",
         f"Corpus: {results['manifest']['generated_sentences']:,} sentences in "
-        f"{results['manifest']['articles']:,} articles (`bench/corpus_gen.py` {args.size}); index built "
-        f"before the bot starts in {results['index_build_s']:.1f} s (not timed). 50 group chats, "
+        f"{results['manifest']['articles']:,} articles (`bench/corpus_gen.py` {args.size}); "
+        + (f"index built before the bot starts in {results['index_build_s']:.1f} s (not timed)"
+           if results['index_build_s'] is not None else "index of an earlier run reused (--reuse-index)")
+        + ". 50 group chats, "
         f"`/ask <question>`, {args.questions:,} different questions per phase after a "
         f"{WARMUP}-question warm-up; RATE_LIMITER=off, QUESTIONS_PER_MINUTE=0, "
         f"LOG_LEVEL={args.log_level}, RESULTS_PER_PAGE=3.",
@@ -968,6 +974,8 @@ def main() -> int:
                     help="before each phase wait until other processes use fewer cores than this")
     ap.add_argument("--quiet-timeout", type=float, default=120.0,
                     help="wait at most this many seconds for a quiet machine (then measure anyway)")
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="with --workdir: serve the index a previous run left there (not with the reindex phase)")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/")
     args = ap.parse_args()
     started = time.perf_counter()

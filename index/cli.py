@@ -161,15 +161,19 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from .merging import MergeRaced
     from .service import IndexService
     config = _config(args)
     service = IndexService(config.corpus, config.root, config=config, warm=False)   # one command, then exit
     started = time.perf_counter()
-    index = service.start()
-    sentences = index.delta_sentences
-    if not service.merge():
-        print("nothing to merge: no articles were added since the last build or merge")
-        return 0
+    sentences = service.start().delta_sentences     # (no reference kept: the merge lets the index go)
+    try:
+        if not service.merge(serve=False):            # publishes the merged index; this process loads none of it
+            print("nothing to merge: no articles were added since the last build or merge")
+            return 0
+    except MergeRaced as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"merged {sentences} added sentences into the main segment in {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -320,9 +320,10 @@ class IndexService:
         """Merge the delta in a background thread (False: one runs already; `index.merging`)."""
         return self.merges.start()
 
-    def merge(self) -> bool:
-        """Merge the delta now (False: there is none); searches, uploads and posts go on meanwhile."""
-        return self.merges.run()
+    def merge(self, serve: bool = True) -> bool:
+        """Merge the delta now (False: there is none); searches, uploads and posts go on meanwhile.
+        Not `serve`: publish the merged index without loading it, and serve nothing after (the CLI)."""
+        return self.merges.run() if serve else self.merges.run_unserved()
 
 
 def _indexed_version(index: SearchIndex, rel: str, path: Path) -> set[int]:

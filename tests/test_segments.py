@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from index.corpus import parse_text
 from index.delta import DELTA_DIR, MANIFEST
 from index.engine import SearchIndex
 from index.ingest import UPLOAD_DIR
+from index.merging import MergeRaced, merge_in_child, publish
 from index.service import IndexService
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,6 +247,42 @@ def test_add_and_merge_through_the_cli(tmp_path: Path) -> None:
     assert "merged 2 added sentences" in cli("merge")
     assert json.loads(cli("search", "--json", "zyxquor accord"))["total"] == 2
     assert "nothing to merge" in cli("merge")
+
+
+def test_an_unserved_merge_publishes_the_merge_and_lets_the_loaded_index_go(tmp_path: Path) -> None:
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 40)
+    index, _ = SearchIndex.build(corpus, root)
+    add_all(index, corpus).close()
+    shutil.copytree(root, tmp_path / "served")
+    served = IndexService(corpus, tmp_path / "served", warm=False)
+    served.start()
+    assert served.merge()                                      # the bot's way: loaded and served
+    expected = {q: where(served.current(), q) for q in QUERIES}
+    service = IndexService(corpus, root, warm=False)
+    loaded = weakref.ref(service.start())
+    assert service.current().delta_sentences == 5
+    assert service.merge(serve=False)
+    assert loaded() is None and not service.ready          # nothing of the unmerged index is kept
+    merged = SearchIndex.load(root)
+    assert merged.delta_sentences == 0 and not (merged.generation / MANIFEST).exists()
+    assert {q: where(merged, q) for q in QUERIES} == expected   # the same pages as the served merge's
+    assert not list(root.glob(".tmp-*"))                       # the child's folder is gone
+
+
+def test_an_unserved_merge_is_dropped_when_another_process_wrote_meanwhile(tmp_path: Path) -> None:
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 20)
+    index, _ = SearchIndex.build(corpus, root)
+    index = add_all(index, corpus, ADDED[:1])
+    merged_from = index.generation
+    folder = root / store.aside_name("merge")
+    merge_in_child(root, merged_from, folder)
+    later = add_all(index, corpus, ADDED[1:2])                 # another writer, while the child merged
+    with pytest.raises(MergeRaced, match="nothing was merged"):
+        publish(root, merged_from, folder)
+    assert store.current_generation(root) == later.generation  # its add stands
+    assert SearchIndex.load(root).search("Minsk mayor harbour budget").hits[0].article.path == "uploads/q2.md"
 
 
 def test_killed_merges_and_adds_lose_nothing(tmp_path: Path) -> None:
