@@ -24,7 +24,8 @@ become exact again, the same as a rebuild's.
 make: each segment ranks ``offset + k`` hits with its own compiled
 kernel, and the pages are merged by the rank order (`index.collect`'s:
 score, newer article, id; or date first), identical texts across the
-segments collapsing into one hit. `SegmentTexts` reads sentence rows from
+segments collapsing into one hit; the totals count such a text once too
+(`CrossTwins`). `SegmentTexts` reads sentence rows from
 the segment that holds them; generic SQL (sources, speakers) sees both
 databases through temporary views. Tombstoned articles are hidden by the
 rankings' ``allow_articles`` masks, so pages and totals stay exact.
@@ -154,7 +155,8 @@ class SegmentRanker:
                                          allow_articles=a_main, allow_sentences=s_main, by_date=by_date)
         got_delta, n_delta = self.delta.top(terms, excluded, 0, need, allow_articles=a_delta,
                                             allow_sentences=s_delta, by_date=by_date)
-        return self._merge(got_main, got_delta, offset, k, by_date), n_main + n_delta
+        shared = self.twins.shared_in_top(self, terms, excluded, (a_main, s_main), (a_delta, s_delta))
+        return self._merge(got_main, got_delta, offset, k, by_date, shared), n_main + n_delta
 
     def warm(self) -> None:
         self.delta.warm()
@@ -184,8 +186,10 @@ class SegmentRanker:
         first = self.at.sentences
         shifted = None if accept is None else (lambda sid: accept(sid + first))
         need = offset + k
+        shared = self.twins.shared(ids_m, ids_d, accept, first)
         return self._merge(self.main.page(ids_m, sc_m, 0, need, accept, by_date=by_date),
-                           self.delta.page(ids_d, sc_d, 0, need, shifted, by_date=by_date), offset, k, by_date)
+                           self.delta.page(ids_d, sc_d, 0, need, shifted, by_date=by_date), offset, k, by_date,
+                           shared)
 
     def served_subset(self, terms: Sequence[tuple[int, float]], sids: np.ndarray,
                       topic: set[int] | None, one: Callable) -> tuple[np.ndarray, np.ndarray]:
@@ -229,8 +233,13 @@ class SegmentRanker:
         return (np.concatenate([np.asarray(ids_m, np.int64), np.asarray(ids_d, np.int64) + self.at.sentences]),
                 np.concatenate([np.asarray(sc_m, np.float64), np.asarray(sc_d, np.float64)]))
 
-    def _merge(self, main: Ranked, delta: Ranked, offset: int, k: int, by_date: bool) -> Ranked:
-        """Both segments' best hits (each from rank 0) as one page `offset..offset+k`."""
+    @cached_property
+    def twins(self) -> "CrossTwins":
+        return CrossTwins(np.asarray(self.main.sent_hash), np.asarray(self.delta.sent_hash))
+
+    def _merge(self, main: Ranked, delta: Ranked, offset: int, k: int, by_date: bool, shared: int) -> Ranked:
+        """Both segments' best hits (each from rank 0) as one page `offset..offset+k`; `shared`: the
+        texts both segments' candidates hold (counted once in the total)."""
         first = self.at.sentences
         hits = [_Hit(sid, score, dups, self._day(self.main, sid), int(self.main.sent_hash[sid]))
                 for sid, score, dups in zip(main.ids, main.scores, main.duplicates)]
@@ -245,7 +254,7 @@ class SegmentRanker:
         chosen = list(groups.values())[offset:offset + k]
         return Ranked(tuple(g[0].sid for g in chosen), tuple(g[0].score for g in chosen),
                       tuple(g[0].dups + tuple(d for h in g[1:] for d in (h.sid, *h.dups)) for g in chosen),
-                      main.total + delta.total - (len(hits) - len(groups)))
+                      main.total + delta.total - shared)
 
     @staticmethod
     def _day(ranker: Ranker, sid: int) -> int:
@@ -274,9 +283,95 @@ class SegmentDuplicates:
         self.ranker = ranker
 
     def count_distinct(self, ids: np.ndarray) -> int:
-        (ids_m, _), (ids_d, _) = self.ranker._parts(np.asarray(ids, np.int64), np.zeros(len(ids)))
-        return (self.ranker.main.duplicates.count_distinct(ids_m)
-                + self.ranker.delta.duplicates.count_distinct(ids_d))
+        ranker = self.ranker
+        (ids_m, _), (ids_d, _) = ranker._parts(np.asarray(ids, np.int64), np.zeros(len(ids)))
+        return (ranker.main.duplicates.count_distinct(ids_m) + ranker.delta.duplicates.count_distinct(ids_d)
+                - ranker.twins.shared(ids_m, ids_d))
+
+
+class CrossTwins:
+    """The sentences of one segment whose text the other segment holds too, for counting such a text
+    once in a total (`Duplicates` counts each segment's own twins).
+
+    Found once per delta: the delta's text hashes looked up among the main's, a bit table of their
+    low bits first so that only a few of the main's hashes are compared exactly. Twins have the same
+    terms, and the delta scores a sentence with the main's statistics (`FrozenField`), so when the
+    delta's twin matches a question the main's does too, unless a filter or a tombstone drops it."""
+
+    LOW_BITS = 22
+    SLICE = 1 << 20     # main hashes per step (no corpus-sized temporaries)
+
+    def __init__(self, main_hash: np.ndarray, delta_hash: np.ndarray) -> None:
+        wanted = np.unique(delta_hash)
+        self.main_ids = _holding(main_hash, wanted, self.LOW_BITS, self.SLICE)
+        self.main_hash = main_hash[self.main_ids]
+        self.delta_ids = np.flatnonzero(np.isin(delta_hash, self.main_hash))
+        self.delta_hash = delta_hash[self.delta_ids]
+
+    def __bool__(self) -> bool:
+        return bool(len(self.delta_ids))
+
+    def shared(self, ids_m: np.ndarray, ids_d: np.ndarray, accept: Callable[[int], bool] | None = None,
+               first: int = 0) -> int:
+        """How many texts both the main's candidates `ids_m` and the delta's `ids_d` (ascending,
+        local ids) hold; `accept(global id)`, if given, must pass both twins."""
+        if not self:
+            return 0
+        in_m = _among(self.main_ids, ids_m)
+        in_d = _among(self.delta_ids, ids_d)
+        if accept is not None:
+            in_m &= np.array([bool(ok) and accept(int(i)) for i, ok in zip(self.main_ids, in_m)], bool)
+            in_d &= np.array([bool(ok) and accept(int(i) + first) for i, ok in zip(self.delta_ids, in_d)], bool)
+        return len(np.intersect1d(self.main_hash[in_m], self.delta_hash[in_d]))
+
+    def shared_in_top(self, ranker: SegmentRanker, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
+                      main_masks: tuple, delta_masks: tuple) -> int:
+        """`shared` for `SegmentRanker.top`, which has no candidate lists: the delta's candidates from
+        its (small) numpy path, the main's twins by the filters and tombstones alone (module docstring)."""
+        if not self:
+            return 0
+        (a_m, s_m), (a_d, s_d) = main_masks, delta_masks
+        main_ok = _allowed(self.main_ids, ranker.main.sent_article, a_m, s_m)
+        if not main_ok.any():
+            return 0
+        ids_d, sc_d = ranker.delta.score(terms, allow_articles=a_d, allow_sentences=s_d)
+        ids_d, _ = ranker.delta.exclude(ids_d, sc_d, excluded)
+        d = self.delta_hash[_among(self.delta_ids, np.asarray(ids_d, np.int64))]
+        return len(np.intersect1d(self.main_hash[main_ok], d))
+
+
+def _holding(hashes: np.ndarray, wanted: np.ndarray, low_bits: int, step: int) -> np.ndarray:
+    """The positions of `hashes` whose value is one of `wanted` (unique), ascending."""
+    if not len(wanted) or not len(hashes):
+        return np.empty(0, np.int64)
+    mask = (1 << low_bits) - 1
+    table = np.zeros(mask + 1, bool)
+    table[wanted & mask] = True
+    found = []
+    for lo in range(0, len(hashes), step):
+        part = hashes[lo:lo + step]
+        maybe = np.flatnonzero(table[part & mask])
+        found.append(maybe[np.isin(part[maybe], wanted)] + lo)
+    return np.concatenate(found).astype(np.int64)
+
+
+def _among(ids: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which of `ids` are in `candidates` (both ascending)."""
+    if not len(candidates) or not len(ids):
+        return np.zeros(len(ids), bool)
+    pos = np.minimum(np.searchsorted(candidates, ids), len(candidates) - 1)
+    return candidates[pos] == ids
+
+
+def _allowed(ids: np.ndarray, sent_article: np.ndarray, allow_a: np.ndarray | None,
+             allow_s: np.ndarray | None) -> np.ndarray:
+    """Which sentences `ids` pass the article mask (filters, tombstones) and the sentence mask."""
+    ok = np.ones(len(ids), bool)
+    if allow_a is not None:
+        ok &= np.asarray(allow_a)[sent_article[ids]] != 0
+    if allow_s is not None:
+        ok &= np.asarray(allow_s)[ids] != 0
+    return ok
 
 
 def _split(mask: np.ndarray | None, cut: int) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -1,7 +1,8 @@
 """Building an index's lazily read structures in the background, right after a search process loads it.
 
 The first question that names a speaker reads the whole speaker table (2.7M rows at ten million
-sentences: about 6 s of CPU), the first with an unknown word the spelling lexicon (about 1.7 s);
+sentences: about 6 s of CPU), the first with an unknown word the spelling lexicon (about 1.7 s),
+the first after an add the texts both segments hold (0.1-0.2 s);
 after a restart, a /reindex, or a merge, some user would pay that. A daemon thread triggers the same
 computations the questions would (they are computed once, under a lock: `index.once`, `Speller.lexicon`),
 so a question arriving meanwhile waits for that one computation instead of starting a second. Python
@@ -44,6 +45,8 @@ def warm(index: "SearchIndex") -> None:
     """Build what the first speaker, source or misspelt question would: the same cached computations."""
     news.facts(index).warm()
     index.speller.lexicon.warm()
+    if index.delta_sentences:
+        index.ranker.twins  # noqa: B018 - the texts in both segments (`segments.CrossTwins`: 80-180 ms at 10M)
 
 
 def start(index: "SearchIndex") -> WarmUp:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import bm25, store
+from index import bm25, delta, store
 from index.corpus import parse_text
 from index.delta import DELTA_DIR, MANIFEST
 from index.engine import SearchIndex
@@ -164,6 +164,49 @@ def test_segmented_pages_hold_what_the_merged_index_holds(built) -> None:
             assert seen[q][1] == texts, q
     paged = [h.text for n in range(4) for h in new.search("talks", k=3, offset=3 * n).hits]
     assert paged == [h.text for h in new.search("talks", k=12).hits]   # pages of a merged ranking
+
+
+BOILERPLATE = "The Quorvane bulletin reported heavy ferry traffic."
+QUOTE = '"We will reopen the ferry line," said Dalibor Vesk, the harbour chief.'
+TWINNED = [("t1.md", f"---\ntitle: Ferry talks\npublished: 2023-02-01\n---\nThe ferry talks resumed in Minsk.\n"
+            f"{BOILERPLATE}\n\n{BOILERPLATE}\n\n{QUOTE}\n"),
+           ("t2.md", f"---\ntitle: Strike vote\n---\nThe strike vote was a crisis.\n{BOILERPLATE}\n")]
+
+
+def test_a_text_in_both_segments_counts_once_in_every_total(tmp_path: Path) -> None:
+    """Uploads repeating a main sentence (a newsletter line, a quoted paragraph): each total counts the
+    text once, as the merged index does, through the compiled path, the numpy path (phrases), the
+    filters and the exclusions; the main's copy in a tombstoned article no longer counts."""
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    make_corpus(corpus, 30)
+    for i in range(3):                                         # the line in three main articles
+        (corpus / f"b{i}.md").write_text(f"---\ntitle: Bulletin {i}\npublished: 2021-0{i + 1}-05\n---\n"
+                                         f"Harbour ferry strike day {i}.\n{BOILERPLATE}\n\n{QUOTE}\n", encoding="utf-8")
+    index, _ = SearchIndex.build(corpus, root)
+    main_text = index.search("harbour ferry strike day 1", k=1).hits[0].text
+    new = add_all(index, corpus, TWINNED + [("t3.md", f"---\ntitle: Again\n---\n{main_text}\n")])
+    assert new.ranker.twins                                    # the delta holds main texts
+    questions = ["Quorvane bulletin", "ferry news", '"Quorvane bulletin"', "bulletin ferry -strike",
+                 "after:2022 Quorvane", "before:2022 Quorvane", "harbour ferry strike day", "heavy traffic",
+                 '"harbour ferry strike"', "ferry talks Minsk", "latest Quorvane", "what did Dalibor Vesk say about the ferry",
+                 "what did Vesk say"]
+    shutil.copytree(root, tmp_path / "copy")                  # merged aside: `new` stays to be edited
+    merged = SearchIndex.load(tmp_path / "copy").merged()
+    for q in questions:
+        for k in (1, 50):
+            assert new.search(q, k=k).total == merged.search(q, k=k).total, (q, k)
+    assert new.search("Quorvane bulletin").total == 1          # one text, in three main and three delta places
+    said = new.search("what did Vesk say")
+    assert said.total == 1 and said.hits[0].speaker == "Dalibor Vesk"   # a speaker's first tier too
+    b1 = corpus / "b1.md"                                      # a main article edited: its copy is tombstoned
+    old_ids = delta.indexed_ids(new, [parse_text(b1.read_text(encoding="utf-8"), "b1.md")])
+    assert len(old_ids) == 1
+    b1.write_text("---\ntitle: Bulletin 1\n---\nNothing of the bulletin now.\n", encoding="utf-8")
+    edited, _ = new.add_articles([parse_text(b1.read_text(encoding="utf-8"), "b1.md")], corpus, old_ids)
+    assert edited.search("harbour ferry strike day 1", k=1).hits[0].article.path == "uploads/t3.md"
+    again = edited.merged()
+    for q in ("harbour ferry strike day", '"harbour ferry strike"', "Quorvane bulletin"):
+        assert edited.search(q, k=50).total == again.search(q, k=50).total, q
 
 
 def test_an_edited_channel_post_replaces_its_article_without_a_rebuild(tmp_path: Path) -> None:
