@@ -58,7 +58,6 @@ calls it once per question.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -69,6 +68,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
 from .analysis import fold_case as fold  # casefold and strip accents, as the analyzer does
+from .once import computed_once
 
 if TYPE_CHECKING:
     from .analysis import Analyzer
@@ -181,8 +181,6 @@ class Lexicon:
     def __init__(self, counts: Mapping[str, int], exact: "ExactDistances | None" = None) -> None:
         self.freq: dict[str, int] = {w: int(f) for w, f in counts.items() if len(w) >= MIN_WORD}
         self._exact = exact or rapidfuzz_distances
-        self._buckets: dict[int, _Bucket] | None = None
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.freq)
@@ -192,19 +190,14 @@ class Lexicon:
 
     def warm(self) -> None:
         """Bucket the words now (`index.warmup`), not on the first unknown word."""
-        self._by_length()
+        self._by_length  # noqa: B018 (computed once)
 
+    @computed_once
     def _by_length(self) -> dict[int, _Bucket]:
-        buckets = self._buckets
-        if buckets is None:
-            with self._lock:
-                if self._buckets is None:
-                    groups: dict[int, list[str]] = {}
-                    for w in self.freq:
-                        groups.setdefault(len(w), []).append(w)
-                    self._buckets = {n: _Bucket.of(ws) for n, ws in groups.items()}
-                buckets = self._buckets
-        return buckets
+        groups: dict[int, list[str]] = {}
+        for w in self.freq:
+            groups.setdefault(len(w), []).append(w)
+        return {n: _Bucket.of(ws) for n, ws in groups.items()}
 
     def near(self, word: str, limit: int) -> list[Candidate]:
         """Lexicon words within `limit` edits of `word` (itself excluded), nearest and commonest first."""
@@ -213,7 +206,7 @@ class Lexicon:
         target = letter_counts(word)
         mask = np.uint32(_letter_mask(target))
         found: list[Candidate] = []
-        buckets = self._by_length()
+        buckets = self._by_length
         for n in range(len(word) - limit, len(word) + limit + 1):
             bucket = buckets.get(n)
             if bucket is None:
@@ -381,21 +374,14 @@ class Speller:
         self.expansions = expansions
         self._words = words
         self._make_lexicon = lexicon or (lambda: Lexicon(self._words()))
-        self._lexicon: Lexicon | None = None
-        self._lock = threading.Lock()
         # the same mistyped words come back (a question asked again, its next page, its
         # "did you mean" button): a lookup costs milliseconds, a dict hit nothing
         self._recent: dict[tuple[str, int], tuple[Candidate, ...]] = {}
 
-    @property
+    @computed_once
     def lexicon(self) -> Lexicon:
-        lexicon = self._lexicon
-        if lexicon is None:
-            with self._lock:
-                if self._lexicon is None:
-                    self._lexicon = self._make_lexicon()
-                lexicon = self._lexicon
-        return lexicon
+        """Read on the first unknown word or by the warm-up (`index.warmup`), whichever comes first."""
+        return self._make_lexicon()
 
     def read_through(self, words: Callable[[], Mapping[str, int]]) -> None:
         """Read the lexicon, when not read yet, through `words` (a newer generation's link to the same

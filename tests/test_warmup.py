@@ -34,10 +34,13 @@ def wait_warmed(service: IndexService, deadline_s: float = 120.0) -> None:
 def built(index) -> bool:
     facts = news.facts(index)
     parts = [facts.main, facts.delta] if hasattr(facts, "main") else [facts]
-    lexicon = index.speller._lexicon
+    lexicon = index.speller.__dict__.get("lexicon")             # (`index.once.computed_once` keeps it there)
+    if lexicon is None:
+        return False
     lexicons = [lexicon.main, lexicon.delta] if hasattr(lexicon, "main") else [lexicon]
     return (all("_speakers" in f.__dict__ and "_sources" in f.__dict__ for f in parts)
-            and all(x is not None and x._buckets is not None for x in lexicons))
+            and all("_by_length" in x.__dict__ for x in lexicons)
+            and (not index.delta_sentences or "twins" in index.ranker.__dict__))
 
 
 def test_loads_rebuilds_and_adds_are_warmed_without_a_question(corpus: Path, tmp_path: Path) -> None:
