@@ -540,6 +540,19 @@ def count_matches(touched_s, n_s, q, lay, all_positive):  # pragma: no cover - c
 
 
 @njit(cache=True, nogil=True)
+def touched_in(articles, art_start, stamp_s, gen):  # pragma: no cover - compiled
+    """How many sentences of `articles` `accumulate` touched (`Ranker.top`: the matches the filter of
+    a few articles drops, when every touched sentence matches)."""
+    n = 0
+    for i in range(len(articles)):
+        a = articles[i]
+        for s in range(art_start[a], art_start[a + 1]):
+            if stamp_s[s] == gen:
+                n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
 def distinct_texts(remaining, members, q, lay, sent_hash, buf):  # pragma: no cover - compiled
     """`remaining` candidates hold how many distinct texts (`Duplicates.count_distinct`).
 

@@ -195,9 +195,11 @@ def _dated(index: SearchIndex, rng: random.Random, undated: float = 0.2, n_days:
 def _options(r: Ranker, rng: random.Random) -> dict:
     """Random filters (per article, per sentence, both or none; uint8 or bool) and order."""
     opts: dict = {"by_date": rng.random() < 0.4}
-    share = rng.choice([0.05, 0.3, 0.7, 0.95])
+    share = rng.choice([0.05, 0.3, 0.7, 0.95, 0.995])
     if rng.random() < 0.6:
         mask = np.array([rng.random() < share for _ in range(r.titles.n_docs)])
+        if share > 0.99:                       # a few articles out (tombstones): `ranking._few_dropped`
+            mask[rng.sample(range(r.titles.n_docs), 3)] = False
         opts["allow_articles"] = mask if rng.random() < 0.3 else mask.astype(np.uint8)
     if rng.random() < 0.4:
         opts["allow_sentences"] = np.array([rng.random() < share for _ in range(r.sentences.n_docs)], np.uint8)
