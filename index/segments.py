@@ -50,6 +50,7 @@ import numpy as np
 from . import bm25, store, text_packing
 from .collect import Ranked
 from .news import NewsFacts
+from .once import computed_once
 from .postings import Field, Postings
 from .ranking import Ranker
 from .texts import TextStore
@@ -233,8 +234,9 @@ class SegmentRanker:
         return (np.concatenate([np.asarray(ids_m, np.int64), np.asarray(ids_d, np.int64) + self.at.sentences]),
                 np.concatenate([np.asarray(sc_m, np.float64), np.asarray(sc_d, np.float64)]))
 
-    @cached_property
+    @computed_once
     def twins(self) -> "CrossTwins":
+        """(Computed once: the warm-up and a first question may ask together, `index.warmup`.)"""
         return CrossTwins(np.asarray(self.main.sent_hash), np.asarray(self.delta.sent_hash))
 
     def _merge(self, main: Ranked, delta: Ranked, offset: int, k: int, by_date: bool, shared: int) -> Ranked:
@@ -326,18 +328,30 @@ class CrossTwins:
 
     def shared_in_top(self, ranker: SegmentRanker, terms: Sequence[tuple[int, float]], excluded: Sequence[int],
                       main_masks: tuple, delta_masks: tuple) -> int:
-        """`shared` for `SegmentRanker.top`, which has no candidate lists: the delta's candidates from
-        its (small) numpy path, the main's twins by the filters and tombstones alone (module docstring)."""
+        """`shared` for `SegmentRanker.top`, which has no candidate lists: which of the delta's twins
+        are candidates, from its postings of the question's terms (or its numpy path), and the main's
+        twins by the filters and tombstones alone (the class docstring)."""
         if not self:
             return 0
         (a_m, s_m), (a_d, s_d) = main_masks, delta_masks
         main_ok = _allowed(self.main_ids, ranker.main.sent_article, a_m, s_m)
         if not main_ok.any():
             return 0
-        ids_d, sc_d = ranker.delta.score(terms, allow_articles=a_d, allow_sentences=s_d)
-        ids_d, _ = ranker.delta.exclude(ids_d, sc_d, excluded)
-        d = self.delta_hash[_among(self.delta_ids, np.asarray(ids_d, np.int64))]
-        return len(np.intersect1d(self.main_hash[main_ok], d))
+        delta = ranker.delta
+        if delta.tables.positive and all(c > 0 for _, c in terms):
+            # every weight positive: a twin is a candidate when it holds a query term and no excluded one
+            postings = delta.sentences.postings
+            in_d = np.zeros(len(self.delta_ids), bool)
+            for t, _ in terms:
+                in_d |= _among(self.delta_ids, postings.docs_of(t))
+            for t in excluded:
+                in_d &= ~_among(self.delta_ids, postings.docs_of(t))
+            in_d &= _allowed(self.delta_ids, delta.sent_article, a_d, s_d)
+        else:                           # the delta's candidates from its numpy path (it is small)
+            ids_d, sc_d = delta.score(terms, allow_articles=a_d, allow_sentences=s_d)
+            ids_d, _ = delta.exclude(ids_d, sc_d, excluded)
+            in_d = _among(self.delta_ids, np.asarray(ids_d, np.int64))
+        return len(np.intersect1d(self.main_hash[main_ok], self.delta_hash[in_d]))
 
 
 def _holding(hashes: np.ndarray, wanted: np.ndarray, low_bits: int, step: int) -> np.ndarray:

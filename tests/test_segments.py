@@ -195,6 +195,10 @@ def test_a_text_in_both_segments_counts_once_in_every_total(tmp_path: Path) -> N
     for q in questions:
         for k in (1, 50):
             assert new.search(q, k=k).total == merged.search(q, k=k).total, (q, k)
+    new.ranker.delta.tables.__dict__["positive"] = False     # the delta twins' candidacy by its numpy path
+    for q in questions:
+        assert new.search(q, k=10).total == merged.search(q, k=10).total, q
+    del new.ranker.delta.tables.__dict__["positive"]
     assert new.search("Quorvane bulletin").total == 1          # one text, in three main and three delta places
     said = new.search("what did Vesk say")
     assert said.total == 1 and said.hits[0].speaker == "Dalibor Vesk"   # a speaker's first tier too
