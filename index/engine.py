@@ -24,7 +24,7 @@ import numpy as np
 
 from . import delta, detect, languages, news, spelling, store
 from .analysis import Analyzer
-from .build import BuildReport
+from .build import Accumulator, BuildReport
 from .config import IndexConfig, RuntimeSettings, current_runtime
 from .corpus import Article, CorpusError, fingerprint, text_hash
 from .filters import parse_filters

@@ -98,7 +98,6 @@ class Merges:
                  snapshot.delta_sentences, time.perf_counter() - started, new.delta_sentences)
         return True
 
-
     def run_unserved(self) -> bool:
         """Merge the delta and publish the merged main as the next generation without loading it
         (False: there is none). The service serves nothing afterwards: the CLI's merge, then exit."""

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bm25, store, text_packing
+from . import bm25, text_packing
 from .collect import Ranked
 from .news import NewsFacts
 from .once import computed_once

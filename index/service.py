@@ -19,7 +19,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import shutil
 import sqlite3
 import threading
 import time
