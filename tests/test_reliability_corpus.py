@@ -127,7 +127,7 @@ def hostile_corpus(root: Path) -> dict[str, str]:
 def test_a_build_over_every_kind_of_bad_file_reports_each_and_indexes_the_rest(tmp_path: Path,
                                                                                corpus: Path) -> None:
     expected = hostile_corpus(corpus)
-    detect.load()        # the language model (about 65 MB, once per process) is not the files' memory
+    detect.load()        # the language model (its two largest arrays: 64 MB; once per process) is not the files' memory
     tracemalloc.start()
     try:
         index, report = SearchIndex.build(corpus, tmp_path / "index")
