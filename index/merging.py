@@ -24,6 +24,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,21 +80,16 @@ class Merges:
             if not snapshot.delta_sentences:
                 return False
         started = time.perf_counter()
-        folder = service.root / store.aside_name("merge")
-        with store.held(snapshot.generation.name, folder.name):
-            try:
-                merge_in_child(service.root, snapshot.generation, folder)
-                merged = SearchIndex.load_plain(folder, service.root)     # the big load, outside the lock
-                with service._write:
-                    new = delta.adopt(SearchIndex, service.current(), snapshot, folder, merged, merged.params)
-                    if new is None:
-                        log.info("A rebuild replaced the index during the merge; the merge is dropped")
-                        return False
-                    service._serve(new)
-                    if service.searchers is not None:
-                        service.searchers.start()
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)     # the new generation links what it needs
+        with merged_aside(service.root, snapshot.generation) as folder:
+            merged = SearchIndex.load_plain(folder, service.root)     # the big load, outside the lock
+            with service._write:
+                new = delta.adopt(SearchIndex, service.current(), snapshot, folder, merged, merged.params)
+                if new is None:
+                    log.info("A rebuild replaced the index during the merge; the merge is dropped")
+                    return False
+                service._serve(new)
+                if service.searchers is not None:
+                    service.searchers.start()
         log.info("Merged %d delta sentences into the main segment in %.1f s (%d added meanwhile)",
                  snapshot.delta_sentences, time.perf_counter() - started, new.delta_sentences)
         return True
@@ -111,14 +107,22 @@ class Merges:
             snapshot.close()
         del snapshot
         gc.collect()
-        folder = service.root / store.aside_name("merge")
-        with store.held(generation.name, folder.name):
-            try:
-                merge_in_child(service.root, generation, folder)
-                publish(service.root, generation, folder)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
+        with merged_aside(service.root, generation) as folder:
+            publish(service.root, generation, folder)
         return True
+
+
+@contextlib.contextmanager
+def merged_aside(root: Path, generation: Path) -> Iterator[Path]:
+    """The merge of `generation`, written by a child into a folder of the index that no sweep
+    touches meanwhile; the folder is removed afterwards (a new generation links what it needs)."""
+    folder = root / store.aside_name("merge")
+    with store.held(generation.name, folder.name):
+        try:
+            merge_in_child(root, generation, folder)
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class MergeRaced(Exception):
